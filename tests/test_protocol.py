@@ -1,0 +1,119 @@
+"""The review protocol: the bundled ALS protocol carries the two reviews' facts; bad files
+give errors that name the file, the key or the line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+
+import pytest
+
+from alsreview.errors import ImportFormatError, ValidationError
+from alsreview.protocol import (
+    bundled_protocol_text,
+    default_protocol,
+    load_protocol,
+    parse_protocol,
+)
+
+MINIMAL = """
+[review]
+title = "T"
+question = "Q?"
+date_from = 2013-01-01
+date_to = 2024-03-01
+
+[pico]
+population = "ALS"
+intervention = "stem cells"
+outcomes = ["ALSFRS-R"]
+
+[[search]]
+source = "pubmed"
+query = "(als) AND (stem cells)"
+
+[criteria]
+inclusion = ["humans"]
+exclusion = ["reviews"]
+
+[[exclusion_reason]]
+code = "review"
+label = "Literature review"
+"""
+
+
+def test_bundled_protocol_has_the_reviews_searches_and_windows():
+    p = default_protocol()
+    pubmed = p.searches_for("pubmed")
+    assert len(pubmed) == 2
+    # 2022 review: searched 2022-08-21, studies less than 10 years old.
+    old = next(s for s in pubmed if s.searched_on == dt.date(2022, 8, 21))
+    assert "(pluripotent stem cells)" in old.query and "(IPSCs)" in old.query
+    assert old.date_from == dt.date(2012, 8, 21) and old.date_to == dt.date(2022, 8, 21)
+    # Blume et al.: 2013-01-01 to 2024-03-01, three descriptors joined by AND.
+    new = next(s for s in pubmed if s is not old)
+    assert new.date_from == dt.date(2013, 1, 1) and new.date_to == dt.date(2024, 3, 1)
+    assert new.query.count(" AND ") == 2 and "motor neurone disease" in new.query
+    sources = {s.source for s in p.searches}
+    assert {"scopus", "cochrane", "lilacs", "scielo"} <= sources
+    assert {s.source for s in p.searches if s.searchable} >= {"pubmed", "ctgov", "europepmc"}
+    assert any("gene therapy" in e.lower() for e in p.exclusion)
+    assert p.reason("animal").label.lower().startswith("animal")
+    assert "ALSFRS-R" in " ".join(p.pico.outcomes)
+
+
+def test_bundled_text_is_the_file_init_writes_and_round_trips(tmp_path):
+    path = tmp_path / "protocol.toml"
+    path.write_text(bundled_protocol_text(), encoding="utf-8")
+    assert load_protocol(path) == default_protocol()
+
+
+def test_minimal_protocol_defaults_search_window_to_review_window():
+    p = parse_protocol(MINIMAL, path="p.toml")
+    (s,) = p.searches
+    assert (s.date_from, s.date_to) == (dt.date(2013, 1, 1), dt.date(2024, 3, 1))
+    assert p.searches[0].searchable
+
+
+def test_toml_syntax_error_names_file_and_line():
+    bad = MINIMAL.replace('title = "T"', 'title = "T')
+    with pytest.raises(ImportFormatError) as err:
+        parse_protocol(bad, path="p.toml")
+    assert err.value.path == "p.toml"
+    assert err.value.line == 3
+    assert isinstance(err.value.__cause__, tomllib.TOMLDecodeError)
+
+
+def test_every_problem_is_reported_with_its_key():
+    bad = (
+        MINIMAL.replace('source = "pubmed"', 'source = "altavista"')
+        .replace("date_to = 2024-03-01", "date_to = 2010-01-01")
+        .replace('query = "(als) AND (stem cells)"', 'query = "(als AND (stem cells)"')
+        .replace('code = "review"', 'code = "Bad Code"')
+    )
+    with pytest.raises(ValidationError) as err:
+        parse_protocol(bad, path="p.toml")
+    cols = {p.column for p in err.value.problems}
+    assert {"search[1].source", "search[1].query", "review", "exclusion_reason[1].code"} <= cols
+    assert all(p.file == "p.toml" for p in err.value.problems)
+    assert "altavista" in str(err.value)
+
+
+def test_missing_tables_and_wrong_types():
+    with pytest.raises(ValidationError) as err:
+        parse_protocol('[review]\ntitle = 3\nquestion = "q"\n', path="x.toml")
+    text = str(err.value)
+    assert "review.title" in text and "[pico]" in text and "[[search]]" in text
+
+
+def test_unknown_exclusion_reason_lists_known_codes():
+    p = parse_protocol(MINIMAL)
+    with pytest.raises(ValidationError, match="known: review"):
+        p.reason("nope")
+
+
+def test_unreadable_file_is_an_import_error(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(ImportFormatError, match=r"p\.toml"):
+        load_protocol(path)
