@@ -405,9 +405,8 @@ class EvidenceBase(_Model):
             for table in review.tables:
                 for row in table.rows:
                     if row.study_id not in known_ids:
-                        problems.append(
-                            f"review {review.key} {table.id}: row for unknown study {row.study_id!r}"
-                        )
+                        where = f"review {review.key} {table.id}"
+                        problems.append(f"{where}: row for unknown study {row.study_id!r}")
         if problems:
             raise ValueError("; ".join(problems))
         return self
