@@ -325,19 +325,25 @@ class TableRow(_Model):
 
 
 class StatedTotal(_Model):
-    """A total the paper states for a table column: a sum, or a count of matching rows."""
+    """A summary the paper states for a table column, to be checked against the rows.
+
+    sum: total of the column; rows: number of rows; count: rows whose column contains
+    `match`; percent: that count as a percentage of the rows; mean / sd / sem: of the
+    column's numeric cells.  `approximate` marks statements such as "about 30%".
+    """
 
     label: str  # "patients", "randomised studies"
     column: str
-    aggregate: Literal["sum", "count", "rows"]  # rows: number of rows (studies)
-    match: str | None = None  # for "count": rows whose column contains this text
+    aggregate: Literal["sum", "count", "rows", "percent", "mean", "sd", "sem"]
+    match: str | None = None
     value: Fact[float]
+    approximate: bool = False
 
 
 class ExtractedTable(_Model):
-    """A table of a review as printed (its rows as strings, and the totals its text states)."""
+    """A table of a paper as printed (its rows as strings, and the totals its text states)."""
 
-    review: str
+    review: str  # key of the paper (review or trial report) that prints the table
     id: str  # "Table 1"
     caption: str
     columns: list[str]
@@ -379,6 +385,7 @@ class EvidenceBase(_Model):
     sources: dict[str, SourcePaper]
     reviews: list[Review] = Field(default_factory=list)
     studies: list[Study]
+    tables: list[ExtractedTable] = Field(default_factory=list)  # tables of trial reports
 
     @model_validator(mode="after")
     def _references_resolve(self) -> EvidenceBase:
@@ -401,6 +408,9 @@ class EvidenceBase(_Model):
             for link in study.related:
                 if link.study_id not in known_ids:
                     problems.append(f"study {study.id}: related study {link.study_id!r} unknown")
+        for table in self.all_tables():
+            if table.review not in self.sources:
+                problems.append(f"{table.id}: unknown paper {table.review!r}")
         for review in self.reviews:
             for table in review.tables:
                 for row in table.rows:
@@ -416,6 +426,10 @@ class EvidenceBase(_Model):
             if s.id == study_id:
                 return s
         raise KeyError(study_id)
+
+    def all_tables(self) -> list[ExtractedTable]:
+        """Every extracted table: the reviews' and the trial reports'."""
+        return [t for r in self.reviews for t in r.tables] + list(self.tables)
 
     def review(self, key: str) -> Review:
         for r in self.reviews:
