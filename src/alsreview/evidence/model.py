@@ -320,8 +320,10 @@ class Study(_Model):
 
 
 class TableRow(_Model):
-    study_id: str
+    """One printed row; `study_id` links rows of a review's study table to their Study."""
+
     values: dict[str, Any]
+    study_id: str | None = None
 
 
 class StatedTotal(_Model):
@@ -414,7 +416,7 @@ class EvidenceBase(_Model):
         for review in self.reviews:
             for table in review.tables:
                 for row in table.rows:
-                    if row.study_id not in known_ids:
+                    if row.study_id is not None and row.study_id not in known_ids:
                         where = f"review {review.key} {table.id}"
                         problems.append(f"{where}: row for unknown study {row.study_id!r}")
         if problems:
