@@ -1,1 +1,10 @@
-"""store stage."""
+"""The project store: one database per review (SQLite file by default, PostgreSQL by URL).
+
+In: records from `alsreview.records` / `alsreview.sources`, screening decisions.  Out:
+stored records with duplicate links, the screening queue, an append-only event log, the
+search log (PRISMA-S) and PRISMA 2020 counts (`alsreview.store.prisma`).
+"""
+
+from alsreview.store.project import ImportResult, Project, SearchRun
+
+__all__ = ["ImportResult", "Project", "SearchRun"]

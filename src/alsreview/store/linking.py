@@ -1,0 +1,123 @@
+"""Link an incoming batch of records to the records already in a project.
+
+In: the project's primary records `[(store id, Record)]` and a new batch `[Record]`.
+Out: one `Link` per new record that duplicates something (an existing primary, or an
+earlier record of the same batch), with the reason.
+
+Identifiers first (normalised DOI, PMID, PMCID; an NCT number only between registry records,
+since a trial's publications carry its NCT number but are different reports), then - in
+"full" mode - the fuzzy matching of `alsreview.dedup.find_duplicates` on the existing
+primaries plus the batch.  A cluster that holds an existing record keeps that record as its
+primary (it is already in screening); otherwise the first record of the batch is primary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from alsreview.records.model import Record
+
+
+@dataclass(frozen=True)
+class Link:
+    new_index: int
+    existing_id: int | None  # the project's primary, or None when the primary is in the batch
+    new_primary: int | None  # index of the batch primary when existing_id is None
+    reason: str
+
+
+def identifier_keys(r: Record) -> list[tuple[str, str]]:
+    """The exact identifiers two records must share to be the same report."""
+    keys = []
+    if r.doi:
+        keys.append(("DOI", r.doi))
+    if r.pmid:
+        keys.append(("PMID", r.pmid))
+    if r.pmcid:
+        keys.append(("PMCID", r.pmcid.upper()))
+    if r.nct_id and r.source_id and r.source_id.upper() == r.nct_id.upper():
+        keys.append(("NCT", r.nct_id.upper()))
+    return keys
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, a: int) -> int:
+        while self.parent[a] != a:
+            self.parent[a] = self.parent[self.parent[a]]
+            a = self.parent[a]
+        return a
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if rb < ra:
+            ra, rb = rb, ra
+        self.parent[rb] = ra  # the smaller node (existing records come first) stays root
+        return True
+
+
+def link_records(
+    existing: Sequence[tuple[int, Record]], batch: Sequence[Record], *, mode: str = "full"
+) -> list[Link]:
+    """Duplicate links for the batch; nodes 0..E-1 are existing records, E.. the batch."""
+    n_old = len(existing)
+    uf = _UnionFind(n_old + len(batch))
+    why: dict[int, str] = {}
+    owner: dict[tuple[str, str], int] = {}
+    for node, (_rid, rec) in enumerate(existing):
+        for key in identifier_keys(rec):
+            owner.setdefault(key, node)
+    for j, rec in enumerate(batch):
+        node = n_old + j
+        for key in identifier_keys(rec):
+            other = owner.setdefault(key, node)
+            if other != node and uf.union(other, node):
+                why.setdefault(node, f"same {key[0]} {key[1]}")
+    if mode == "full" and batch:
+        for members, reason in _fuzzy_clusters([r for _, r in existing] + list(batch)):
+            if all(m < n_old for m in members):
+                continue
+            for m in members[1:]:
+                if uf.union(members[0], m):
+                    why.setdefault(max(m, members[0]), reason)
+    root_reason: dict[int, str] = {}
+    for k in sorted(why):
+        root_reason.setdefault(uf.find(k), why[k])
+    links: list[Link] = []
+    for j in range(len(batch)):
+        node = n_old + j
+        root = uf.find(node)
+        if root == node:
+            continue
+        reason = why.get(node) or root_reason.get(root, "same cluster")
+        if root < n_old:
+            links.append(Link(j, existing[root][0], None, reason))
+        else:
+            links.append(Link(j, None, root - n_old, reason))
+    return links
+
+
+def _fuzzy_clusters(records: list[Record]) -> list[tuple[list[int], str]]:
+    """Clusters (indices into `records`) found by `alsreview.dedup`, with a reason each.
+
+    Returns no clusters when the dedup module is not installed yet."""
+    try:
+        from alsreview.dedup import find_duplicates
+    except ImportError:
+        return []
+    result = find_duplicates(records)
+    clusters = getattr(result, "clusters", result)
+    out: list[tuple[list[int], str]] = []
+    for c in clusters:
+        members = getattr(c, "members", None) or getattr(c, "record_indices", None) or c
+        members = sorted(int(m) for m in members)
+        if len(members) < 2:
+            continue
+        reason = getattr(c, "reason", None) or "fuzzy match (title, authors, year, journal)"
+        out.append((members, str(reason)))
+    return out

@@ -1,0 +1,106 @@
+"""SQLAlchemy 2 table models of a project database (SQLite or PostgreSQL).
+
+    meta         key/value: project name, protocol TOML, current review round
+    imports      one row per imported file or search run (a transaction each)
+    records      every record ever imported; `duplicate_of` points at the primary record
+    decisions    screening decisions per record and stage (latest row wins)
+    search_log   PRISMA-S: source, query, date window, when, how many hits
+    events       append-only log of who did what, when (UPDATE/DELETE refused by triggers)
+
+The schema itself is created by the Alembic migrations in `store/migrations/`; these
+classes mirror it for queries.  `round` numbers review versions: 0 is the original review,
+each living update starts a new round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Meta(Base):
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Import(Base):
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "file" or "search"
+    source: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(Text)  # file path or query
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    n_records: Mapped[int] = mapped_column(Integer, default=0)
+    n_new: Mapped[int] = mapped_column(Integer, default=0)
+    n_duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    n_already_retrieved: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StoredRecord(Base):
+    __tablename__ = "records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(64), default="")
+    source_id: Mapped[str] = mapped_column(String(256), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int | None] = mapped_column(Integer)
+    doi: Mapped[str | None] = mapped_column(String(256), index=True)
+    pmid: Mapped[str | None] = mapped_column(String(32), index=True)
+    pmcid: Mapped[str | None] = mapped_column(String(32), index=True)
+    nct_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("records.id"), index=True)
+    duplicate_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_records_source_source_id", "source", "source_id"),)
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))  # "title_abstract" | "full_text"
+    decision: Mapped[str] = mapped_column(String(32))  # included | excluded | maybe | not_retrieved
+    reason: Mapped[str | None] = mapped_column(String(64))
+    reviewer: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SearchLogEntry(Base):
+    __tablename__ = "search_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    source: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(Text)
+    date_from: Mapped[str | None] = mapped_column(String(10))
+    date_to: Mapped[str | None] = mapped_column(String(10))
+    run_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer)
+    retrieved: Mapped[int] = mapped_column(Integer)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

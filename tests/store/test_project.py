@@ -1,0 +1,188 @@
+"""Project store on SQLite and PostgreSQL: schema by migrations, transactional imports,
+append-only event log, duplicates against the whole project, decisions."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from alsreview.errors import ImportFormatError, StoreError
+from alsreview.protocol import bundled_protocol_text
+from alsreview.records.model import Record
+from alsreview.store import Project
+from alsreview.store.project import schema_revision
+
+# Real trials from the Blume et al. 2026 review (DOIs as published).
+TRIALS = [
+    (
+        "Phase I trial of repeated intrathecal autologous bone marrow-derived mesenchymal "
+        "stromal cells in amyotrophic lateral sclerosis",
+        "10.5966/sctm.2014-0212",
+        2015,
+    ),
+    (
+        "Safety and clinical effects of mesenchymal stem cells secreting neurotrophic factor "
+        "transplantation in patients with amyotrophic lateral sclerosis",
+        "10.1001/jamaneurol.2015.4321",
+        2016,
+    ),
+    (
+        "NurOwn, phase 2, randomized, clinical trial in patients with ALS: safety, clinical, and "
+        "biomarker results",
+        "10.1212/WNL.0000000000008620",
+        2019,
+    ),
+    (
+        "A randomized placebo-controlled phase 3 study of mesenchymal stem cells induced to "
+        "secrete high levels of neurotrophic factors in amyotrophic lateral sclerosis",
+        "10.1002/mus.27472",
+        2022,
+    ),
+    (
+        "Transplantation of mesenchymal stromal cells in patients with amyotrophic lateral "
+        "sclerosis: results of phase I/IIa clinical trial",
+        "10.3727/096368916X693716",
+        2017,
+    ),
+]
+
+
+def trial_records(source: str = "scopus", doi_as_url: bool = False) -> list[Record]:
+    return [
+        Record(
+            title=t,
+            doi=("https://doi.org/" + d.upper()) if doi_as_url else d,
+            year=y,
+            source=source,
+            source_id=f"{source}-{i}",
+        )
+        for i, (t, d, y) in enumerate(TRIALS)
+    ]
+
+
+def count(project: Project, table: str) -> int:
+    with project.engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_schema_comes_from_migrations_and_matches_models(project):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from alsreview.store.models import Base
+
+    assert schema_revision(project.engine) == "0001"
+    with project.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_sqlite_file_uses_wal_and_foreign_keys(tmp_path):
+    p = Project.create(tmp_path / "p")
+    with p.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    p.close()
+    assert (tmp_path / "p" / "project.db").exists()
+    assert (tmp_path / "p" / "protocol.toml").read_text() == bundled_protocol_text()
+    with Project.open(tmp_path / "p") as again:
+        assert again.protocol.title.startswith("Stem-cell therapy")
+    with pytest.raises(StoreError, match="already an alsreview project"):
+        Project.create(tmp_path / "p")
+    with pytest.raises(StoreError, match="not an alsreview project"):
+        Project.open(tmp_path / "nothing")
+
+
+def test_foreign_keys_are_enforced(project):
+    with pytest.raises(StoreError, match="refused"):
+        project.add_decisions([(999, "title_abstract", "excluded", None)])
+    assert count(project, "decisions") == 0
+
+
+def test_event_log_is_append_only(project):
+    project.log_event("note", {"text": "hello"}, actor="tester")
+    for sql in ("UPDATE events SET actor = 'mallory'", "DELETE FROM events"):
+        with pytest.raises(Exception, match="append-only"), project.engine.begin() as conn:
+            conn.execute(text(sql))
+    actions = [(e.action, e.actor) for e in project.events()]
+    assert actions[-1] == ("note", "tester") and actions[0][0] == "project.create"
+
+
+def test_failed_import_leaves_project_unchanged(project):
+    project.import_records(trial_records()[:2], source="scopus", label="first.ris")
+    before = (count(project, "records"), count(project, "imports"), count(project, "events"))
+
+    class Boom(RuntimeError):
+        pass
+
+    def explode(done, total):
+        raise Boom("disk on fire")
+
+    big = [Record(title=f"Record {i}", source="x", source_id=str(i)) for i in range(5000)]
+    with pytest.raises(Boom):
+        project.import_records(big, source="x", label="big.ris", progress=explode)
+    after = (count(project, "records"), count(project, "imports"), count(project, "events"))
+    assert after == before == (2, 1, 2)
+
+
+def test_unreadable_file_is_refused_before_the_database_is_touched(project, tmp_path):
+    import alsreview.records
+
+    if not hasattr(alsreview.records, "read_records"):
+        pytest.skip("records.read_records not committed yet by the records helper")
+    bad = tmp_path / "broken.xml"
+    bad.write_bytes(b"<PubmedArticleSet><PubmedArticle><MedlineCitation>")
+    with pytest.raises(ImportFormatError, match=r"broken\.xml"):
+        project.import_file(bad, format="pubmed_xml")
+    assert count(project, "imports") == 0
+
+
+def test_duplicates_are_linked_against_the_whole_project(project):
+    first = project.import_records(trial_records("scopus"), source="scopus", label="scopus.ris")
+    assert (first.n_new, first.n_duplicates) == (5, 0)
+    # the same five papers from another database, DOIs written as URLs in capitals,
+    # plus one new paper and one in-file duplicate of it
+    again = trial_records("embase", doi_as_url=True)
+    extra = Record(
+        title="MUSE cells in ALS",
+        doi="10.1016/j.example.2023.001",
+        source="embase",
+        source_id="embase-9",
+    )
+    second = project.import_records(
+        [*again, extra, extra.copy(source_id="embase-10")], source="embase", label="embase.ris"
+    )
+    assert (second.n_records, second.n_new, second.n_duplicates) == (7, 1, 6)
+    links = project.duplicate_links()
+    assert len(links) == 6
+    primaries = {rid for rid, _ in project.records(primary_only=True)}
+    assert len(primaries) == 6
+    assert all(primary in primaries for _, primary, _ in links)
+    assert any(why == "same DOI 10.1002/mus.27472" for _, _, why in links)
+    queue = project.screening_queue()
+    assert [r.title for _, r in queue][-1] == "MUSE cells in ALS"
+    assert len(queue) == 6
+
+
+def test_decisions_only_for_primaries_and_newest_wins(project):
+    project.import_records(trial_records(), source="scopus", label="a")
+    project.import_records(trial_records("embase"), source="embase", label="b")
+    (rid, _), *_ = project.records(primary_only=True)
+    dup_id = project.duplicate_links()[0][0]
+    with pytest.raises(StoreError, match="duplicates"):
+        project.add_decisions([(dup_id, "title_abstract", "included", None)])
+    project.add_decisions([(rid, "title_abstract", "excluded", "review")], reviewer="A")
+    project.add_decisions([(rid, "title_abstract", "included", None)], reviewer="B")
+    assert project.latest_decisions("title_abstract") == {rid: ("included", None)}
+    with pytest.raises(StoreError, match="unknown decision"):
+        project.add_decisions([(rid, "title_abstract", "perhaps", None)])
+    assert len(project.screening_queue()) == 4
+
+
+def test_postgres_and_sqlite_open_by_project_file(tmp_path, backend):
+    p = Project.create(tmp_path / "team", url=backend)
+    p.import_records(trial_records(), source="scopus", label="a")
+    p.close()
+    with Project.open(tmp_path / "team") as q:
+        assert len(q.records()) == 5
+        assert q.engine.dialect.name == ("sqlite" if backend is None else "postgresql")
