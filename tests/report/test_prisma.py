@@ -474,6 +474,7 @@ def test_png_bytes_and_size():
     assert 20_000 < len(data) < 2_000_000
 
 
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # the emoji in HOSTILE
 def test_png_text_fits_inside_the_boxes():
     """Measured with the real font (DejaVu Sans) by matplotlib's renderer: every line of
     text lies inside a box, so the width table used for wrapping is not too optimistic."""
@@ -507,3 +508,17 @@ def test_prisma_figure_for_the_report():
     assert fig.svg == draw_prisma(BLUME_001)
     assert fig.png[:8] == b"\x89PNG\r\n\x1a\n"
     assert prisma_figure(BLUME_001, "p", "c", png=False).png is None
+
+
+def test_matplotlib_draws_into_a_given_axes():
+    from matplotlib.figure import Figure as MplFigure
+
+    lay = prisma_layout(BLUME_001)
+    fig = MplFigure(figsize=(2 * lay.width / 100, 2 * lay.height / 100 + 1))
+    ax = fig.add_axes((0, 0, 1, 2 * lay.height / 100 / fig.get_figheight()))
+    assert prisma_matplotlib(BLUME_001, ax=ax) is fig
+    assert ax.get_xlim() == (0, lay.width) and ax.get_ylim() == (lay.height, 0)
+    sizes = [t.get_fontsize() for t in ax.texts]
+    assert sizes == pytest.approx([12 * 0.72 * 2] * len(sizes))  # twice as wide: twice as large
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert f"Records excluded {n(8)}" in texts

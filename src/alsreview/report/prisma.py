@@ -657,7 +657,8 @@ def _cells(flow: PrismaFlow) -> dict[tuple[str, int], list[Line]]:
     ]
 
     def excluded_lines(total: int | None, reasons: Counts) -> list[Line]:
-        lines: list[Line] = [(f"Reports excluded {_n(total)}", "bold", 0)]
+        head = "bold" if reasons or total else "normal"  # a heading only over reasons
+        lines: list[Line] = [(f"Reports excluded {_n(total)}", head, 0)]
         if reasons:
             lines += _counts_lines(reasons)
         elif total:
@@ -722,7 +723,7 @@ def prisma_layout(flow: PrismaFlow) -> Layout:
     """Place every box, header, phase label and arrow of the PRISMA 2020 template."""
     om, prev = flow.other_methods, flow.previous
     margin, phase_w, gap_x, gap_y, header_h = 10.0, 28.0, 40.0, 34.0, 34.0
-    w_prev, w_main, w_excl, w_other, w_oexcl = 190.0, 250.0, 240.0, 220.0, 220.0
+    w_prev, w_main, w_excl, w_other, w_oexcl = 200.0, 270.0, 275.0, 250.0, 220.0
 
     x = margin + phase_w + 12.0
     x_prev = x
@@ -974,18 +975,25 @@ def _head(pts: tuple[tuple[float, float], ...]) -> list[tuple[float, float]]:
 # --------------------------------------------------------------------------- PNG
 
 
-def prisma_matplotlib(flow: PrismaFlow, *, dpi: float = 150.0) -> Any:
-    """The layout of `draw_prisma` as a matplotlib Figure (1 px of the SVG = 1/100 inch)."""
+def prisma_matplotlib(flow: PrismaFlow, *, ax: Any = None, dpi: float = 150.0) -> Any:
+    """The layout of `draw_prisma` drawn with matplotlib; returns the Figure.
+
+    Without `ax` a new Figure of the layout's size is made (1 px of the SVG = 1/100 inch).
+    With `ax` the diagram fills that Axes and text is scaled to its width; give it the
+    layout's aspect ratio (`prisma_layout(flow).width / .height`) or text may not fit."""
     from matplotlib.figure import Figure as MplFigure
     from matplotlib.patches import FancyBboxPatch, Polygon
 
     lay = prisma_layout(flow)
-    fig = MplFigure(figsize=(lay.width / 100, lay.height / 100), dpi=dpi)
-    ax = fig.add_axes((0, 0, 1, 1))
+    if ax is None:
+        fig = MplFigure(figsize=(lay.width / 100, lay.height / 100), dpi=dpi)
+        ax = fig.add_axes((0, 0, 1, 1))
+    fig = ax.figure
     ax.set_xlim(0, lay.width)
     ax.set_ylim(lay.height, 0)
     ax.set_axis_off()
-    pt = 72.0 / 100.0  # points per layout px
+    ax_inches = ax.get_position().width * fig.get_figwidth()
+    pt = 72.0 * ax_inches / lay.width  # points per layout px (0.72 at 1/100 inch per px)
     for box in lay.boxes:
         fill, stroke = _STYLE[box.kind]
         r = 10.0 if box.kind in ("header", "phase") else 2.0
