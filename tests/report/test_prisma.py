@@ -522,3 +522,11 @@ def test_matplotlib_draws_into_a_given_axes():
     assert sizes == pytest.approx([12 * 0.72 * 2] * len(sizes))  # twice as wide: twice as large
     texts = " ".join(t.get_text() for t in ax.texts)
     assert f"Records excluded {n(8)}" in texts
+
+
+def test_bare_svg_for_inlining_in_html():
+    bare = draw_prisma(BLUME_001, xml_declaration=False)
+    assert bare.startswith("<svg ") and "<?xml" not in bare
+    assert parse_svg(bare).tag == f"{{{SVG_NS}}}svg"
+    # no id attributes, so two diagrams inlined in one page cannot clash
+    assert not [e for e in parse_svg(bare).iter() if e.get("id") is not None]

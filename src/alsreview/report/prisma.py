@@ -849,8 +849,9 @@ def _fmt(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".")
 
 
-def draw_prisma(flow: PrismaFlow) -> str:
+def draw_prisma(flow: PrismaFlow, *, xml_declaration: bool = True) -> str:
     """A standalone SVG document of the flow diagram (UTF-8 text, scales via viewBox).
+    `xml_declaration=False` gives the bare `<svg>` element for inlining into HTML.
 
     Drawn with the standard library only; every piece of text goes through ElementTree,
     which escapes it, after control characters that XML cannot hold are replaced."""
@@ -905,7 +906,8 @@ def draw_prisma(flow: PrismaFlow) -> str:
         ET.SubElement(
             g, "polygon", {"points": " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in _head(pts))}
         ).set("fill", "#333333")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(svg, encoding="unicode") + "\n"
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n' if xml_declaration else ""
+    return head + ET.tostring(svg, encoding="unicode") + "\n"
 
 
 def _text_positions(box: Box) -> list[tuple[float, float, str, str, str]]:
