@@ -169,7 +169,12 @@ class PrismaFlow:
     for reviews that give only the total over their databases. `reports_excluded` maps
     exclusion reason -> n; `reports_excluded_total` is for reviews that give the number
     without (all) reasons. When `previous` is set the flow is an updated review and
-    `studies_included`/`reports_included` count the new studies only.
+    `studies_included`/`reports_included` count the new studies only. Use 0 (not None)
+    where a review states there were none (e.g. no automation tools), so the equations
+    can be checked exactly instead of as bounds. Example (001_*, Blume et al.)::
+
+        PrismaFlow(databases={"PubMed": 26, "LILACS": 0, "SciELO": 0},
+                   records_screened=26, records_excluded=8, studies_included=18)
     """
 
     databases: Counts = field(default_factory=dict)
