@@ -69,3 +69,36 @@ meta <- list(lme4 = as.character(packageVersion("lme4")), R = R.version.string,
 writeLines(toJSON(meta, auto_unbox = TRUE, digits = NA, pretty = TRUE),
            file.path(out, "lme4_reference.json"))
 cat("wrote", length(ref), "cases to", out, "\n")
+
+# Per-patient least-squares slopes and paired tests (the 002_* method) on two of the cohorts:
+# pre = months <= 0; window 0-w = 0 <= month <= w + 0.5 and a visit at or after w - 0.5.
+slope_ref <- list()
+for (id in c("n23_002_schedule_missing", "n30_six_visits")) {
+  d <- read.csv(file.path(out, paste0(id, ".csv")))
+  ids <- unique(d$patient_id)
+  sl <- function(t, y) if (length(unique(t)) < 2) NA else unname(coef(lm(y ~ t))[2])
+  pre <- sapply(ids, function(p) { s <- d[d$patient_id == p & d$month <= 0, ]; sl(s$month, s$alsfrs_r) })
+  windows <- list()
+  for (w in c(3, 6, 9, 12)) {
+    post <- sapply(ids, function(p) {
+      s <- d[d$patient_id == p & d$month >= 0 & d$month <= w + 0.5, ]
+      if (nrow(s) == 0 || max(s$month) < w - 0.5) NA else sl(s$month, s$alsfrs_r)
+    })
+    for (grp in c("all", "progressors")) {
+      keep <- !is.na(pre) & !is.na(post)
+      if (grp == "progressors") keep <- keep & pre < -1 / 3 - 1e-9  # exactly 1 per 3 months is not "more than"
+      if (sum(keep) < 3) next
+      tt <- t.test(post[keep], pre[keep], paired = TRUE)
+      wt <- wilcox.test(post[keep], pre[keep], paired = TRUE)
+      windows[[paste0(grp, "_", w)]] <- list(
+        window = w, group = grp, n = sum(keep), t = unname(tt$statistic),
+        p_t = tt$p.value, mean_difference = unname(tt$estimate),
+        V = unname(wt$statistic), p_wilcoxon = wt$p.value)
+    }
+  }
+  slope_ref[[id]] <- list(file = paste0(id, ".csv"), pre = as.list(setNames(pre, ids)),
+                          tests = windows)
+}
+writeLines(toJSON(slope_ref, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
+           file.path(out, "slopes_reference.json"))
+cat("wrote slopes_reference.json\n")
