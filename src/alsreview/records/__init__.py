@@ -2,8 +2,150 @@
 
 In: files exported by databases and reference managers (RIS, MEDLINE/nbib, PubMed XML,
 BibTeX, EndNote XML, CSV/TSV/XLSX, ClinicalTrials.gov JSON).  Out: lists of `Record`.
+
+`read_records(path, format=None)` picks the reader from `format`, else from the extension,
+else by looking at the first bytes; `write_records(records, path, format=None)` writes RIS,
+CSV/TSV or BibTeX.  Every reader raises `ImportFormatError` (file, record, line) on bad input.
 """
 
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from alsreview.errors import ImportFormatError
 from alsreview.records.model import Record, normalise_doi, normalise_pmid
 
-__all__ = ["Record", "normalise_doi", "normalise_pmid"]
+__all__ = [
+    "FORMATS",
+    "Record",
+    "normalise_doi",
+    "normalise_pmid",
+    "parse_bytes",
+    "read_records",
+    "sniff_format",
+    "write_records",
+]
+
+FORMATS = ("ris", "medline", "pubmed_xml", "bibtex", "endnote_xml", "csv", "tsv", "xlsx", "ctgov")
+_EXTENSIONS = {
+    ".ris": "ris",
+    ".enw": "ris",
+    ".nbib": "medline",
+    ".medline": "medline",
+    ".bib": "bibtex",
+    ".bibtex": "bibtex",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "xlsx",
+    ".json": "ctgov",
+}
+
+
+def sniff_format(data: bytes, name: str = "") -> str:
+    """Format name from the file extension, or from the first bytes for .txt/.xml/unknown."""
+    ext = Path(name).suffix.lower()
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    head = data[:4096]
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        if head.startswith(bom):
+            head = head[len(bom) :]
+    if head.startswith((b"\xff", b"\xfe")) or b"\x00" in head[:200]:
+        head = head.replace(b"\x00", b"").lstrip(b"\xff\xfe")
+    text = head.decode("utf-8", errors="replace").lstrip()
+    if text.startswith("<"):
+        return (
+            "pubmed_xml"
+            if "<PubmedArticle" in text or "<!DOCTYPE PubmedArticleSet" in text
+            else ("endnote_xml" if re.search(r"<(xml|records|record)\b", text) else "pubmed_xml")
+        )
+    if text.startswith(("{", "[")):
+        return "ctgov"
+    if re.search(r"^TY\s{1,2}- ", text, re.MULTILINE):
+        return "ris"
+    if re.search(r"^PMID- ?\d", text, re.MULTILINE):
+        return "medline"
+    if re.search(r"^\s*@\s*[A-Za-z]+\s*[{(]", text, re.MULTILINE):
+        return "bibtex"
+    first = text.split("\n", 1)[0]
+    return "tsv" if first.count("\t") > first.count(",") else "csv"
+
+
+def _reader(fmt: str) -> Callable[[bytes, str | None], list[Record]]:
+    if fmt == "ris":
+        from alsreview.records.ris import parse_ris as reader
+    elif fmt == "medline":
+        from alsreview.records.medline import parse_medline as reader
+    elif fmt == "pubmed_xml":
+        from alsreview.records.pubmed_xml import parse_pubmed_xml as reader
+    elif fmt == "bibtex":
+        from alsreview.records.bibtex import parse_bibtex as reader
+    elif fmt == "endnote_xml":
+        from alsreview.records.endnote_xml import parse_endnote_xml as reader
+    elif fmt in ("csv", "tsv"):
+        from alsreview.records.tabular import parse_delimited
+
+        delimiter = "\t" if fmt == "tsv" else None
+
+        def reader(data: bytes, path: str | None) -> list[Record]:
+            return parse_delimited(data, path, delimiter)
+    elif fmt == "xlsx":
+        from alsreview.records.tabular import parse_xlsx as reader
+    elif fmt == "ctgov":
+        from alsreview.records.ctgov import parse_ctgov_json as reader
+    else:
+        raise ImportFormatError(None, f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return reader  # type: ignore[return-value]
+
+
+def parse_bytes(data: bytes, format: str | None = None, path: str | None = None) -> list[Record]:
+    """Parse an in-memory export; `path` only names it in errors and guides sniffing."""
+    fmt = format or sniff_format(data, path or "")
+    reader = _reader(fmt)
+    try:
+        return reader(data, path)
+    except ImportFormatError:
+        raise
+    except RecursionError:
+        raise ImportFormatError(path, f"{fmt}: input nested too deeply") from None
+    except Exception as exc:  # a reader bug must still name the file, not crash the import
+        raise ImportFormatError(path, f"{fmt} reader failed: {type(exc).__name__}: {exc}") from exc
+
+
+def read_records(path: str | Path, format: str | None = None) -> list[Record]:
+    """Read every record of an exported file."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ImportFormatError(str(p), f"cannot read file: {exc.strerror or exc}") from None
+    return parse_bytes(data, format, str(p))
+
+
+def write_records(records: list[Record], path: str | Path, format: str | None = None) -> Path:
+    """Write records as RIS, CSV, TSV or BibTeX (format from the extension when not given)."""
+    p = Path(path)
+    fmt = format or {".ris": "ris", ".csv": "csv", ".tsv": "tsv", ".bib": "bibtex"}.get(
+        p.suffix.lower()
+    )
+    if fmt == "ris":
+        from alsreview.records.ris import write_ris
+
+        text = write_ris(records)
+    elif fmt in ("csv", "tsv"):
+        from alsreview.records.tabular import write_csv
+
+        text = write_csv(records, "\t" if fmt == "tsv" else ",")
+    elif fmt == "bibtex":
+        from alsreview.records.bibtex import write_bibtex
+
+        text = write_bibtex(records)
+    else:
+        raise ValueError(f"cannot write format {fmt!r} (from {p.name}); use ris, csv, tsv, bibtex")
+    p.write_text(text, encoding="utf-8")
+    return p

@@ -84,9 +84,11 @@ class Record:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = [list(v) if isinstance(v, tuple) else v for v in value] if isinstance(
-                value, list
-            ) else (dict(value) if isinstance(value, dict) else value)
+            out[f.name] = (
+                [list(v) if isinstance(v, tuple) else v for v in value]
+                if isinstance(value, list)
+                else (dict(value) if isinstance(value, dict) else value)
+            )
         return out
 
     @classmethod

@@ -1,0 +1,275 @@
+"""CSV / TSV / XLSX record tables (ASReview, Rayyan, Scopus, alsreview's own CSV) <-> Records.
+
+In: a table with one record per row and a header row.  Column names are matched
+case-insensitively against the aliases below, which cover ASReview (`title`, `abstract`,
+`authors`, `record_id`, `label_included`/`included`/`final_included`), Rayyan (`key`,
+`journal`, `issue`, `pages`, `notes` with RAYYAN-INCLUSION/LABELS/EXCLUSION-REASONS,
+authors joined by ' and '), Scopus (`Source title`, `Page start`/`Page end`, `PubMed ID`,
+`Author Keywords`, `Document Type`) and the columns `write_csv` produces.  Out: Records whose
+`source_id` is the `record_id` (or Rayyan `key`) column when present, else the 1-based row
+number.  A row with more cells than the header raises `ImportFormatError` with its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from alsreview.errors import ImportFormatError
+from alsreview.records.decisions import parse_notes
+from alsreview.records.model import Record
+from alsreview.records.textfile import decode_export
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "record_id": ("record_id", "key", "id", "eid", "accession number", "covidence #"),
+    "title": ("title", "primary_title", "article title", "document title", "ti"),
+    "abstract": ("abstract", "abstract note", "notes_abstract", "ab"),
+    "authors": ("authors", "author", "author names", "first_authors", "au"),
+    "journal": ("journal", "source title", "publication title", "journal_name", "source", "so"),
+    "journal_abbrev": ("journal_abbrev", "abbreviated source title", "journal abbreviation"),
+    "year": ("year", "publication year", "pubyear", "py", "publication_year"),
+    "volume": ("volume", "vl"),
+    "issue": ("issue", "number", "is"),
+    "pages": ("pages", "page", "pg"),
+    "page_start": ("page start", "start_page", "sp"),
+    "page_end": ("page end", "end_page", "ep"),
+    "article_number": ("art. no.", "article number"),
+    "doi": ("doi", "do"),
+    "pmid": ("pmid", "pubmed id", "pubmedid", "pubmed_id", "pubmed"),
+    "pmcid": ("pmcid", "pmc id", "pmc_id"),
+    "nct_id": ("nct_id", "nct", "nct number", "trial registration"),
+    "eudract_id": ("eudract_id", "eudract"),
+    "keywords": ("keywords", "author keywords", "kw", "tags"),
+    "mesh_terms": ("mesh_terms", "mesh terms", "index keywords"),
+    "publication_types": ("publication_types", "document type", "publication type", "type"),
+    "language": ("language", "language of original document", "la"),
+    "url": ("url", "link", "ur"),
+    "source": ("database",),
+    "source_id": ("source_id",),
+    "decision": ("decision",),
+    "labels": ("labels",),
+    "notes": ("notes", "note", "n1"),
+    "included": (
+        "label_included",
+        "included",
+        "final_included",
+        "included_final",
+        "included_label",
+        "label",
+        "asreview_label",
+    ),
+}
+_YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
+_PUBMED_URL = re.compile(r"(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/)(\d+)")
+
+
+def _split_authors(text: str) -> list[str]:
+    text = text.strip()
+    if not text:
+        return []
+    if ";" in text:
+        parts = text.split(";")
+    elif " and " in text:
+        parts = text.split(" and ")
+    elif re.search(r"\.,\s", text):  # 'Petrou, P., Gothelf, Y.' (older Scopus)
+        parts = re.split(r"(?<=\.),\s", text)
+    else:
+        parts = [text]
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _split_list(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[;|]", text) if p.strip()]
+
+
+def _decision_from_label(value: str) -> str | None:
+    v = value.strip().lower()
+    if v in ("1", "1.0", "true", "yes", "included", "include", "relevant"):
+        return "included"
+    if v in ("0", "0.0", "false", "no", "excluded", "exclude", "irrelevant"):
+        return "excluded"
+    if v in ("maybe", "unsure"):
+        return "maybe"
+    return None
+
+
+def _map_columns(header: list[str], path: str | None) -> dict[str, int]:
+    lowered = [h.strip().lower().lstrip("\ufeff") for h in header]
+    mapping: dict[str, int] = {}
+    for name, aliases in ALIASES.items():
+        for alias in aliases:
+            if alias in lowered:
+                mapping[name] = lowered.index(alias)
+                break
+    if "title" not in mapping and "abstract" not in mapping:
+        raise ImportFormatError(
+            path,
+            f"no title or abstract column among {header[:12]!r}",
+            line=1,
+        )
+    return mapping
+
+
+def rows_to_records(
+    header: list[str], rows: list[tuple[int, list[Any]]], path: str | None, source: str
+) -> list[Record]:
+    """Turn (line, cells) rows into Records using the header's column names."""
+    mapping = _map_columns([str(h) if h is not None else "" for h in header], path)
+    rayyan = "key" in [str(h).strip().lower() for h in header] and "notes" in mapping
+    out = []
+    for number, (line, cells) in enumerate(rows, start=1):
+        if len(cells) > len(header) and any(str(c).strip() for c in cells[len(header) :]):
+            raise ImportFormatError(
+                path,
+                f"row has {len(cells)} cells but the header has {len(header)} columns",
+                line=line,
+                record=number,
+            )
+
+        def get(name: str, cells: list[Any] = cells) -> str:
+            i = mapping.get(name)
+            if i is None or i >= len(cells) or cells[i] is None:
+                return ""
+            value = cells[i]
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            return str(value).strip()
+
+        if not any(str(c).strip() for c in cells if c is not None):
+            continue
+        year_m = _YEAR.search(get("year"))
+        pages = get("pages")
+        if not pages and get("page_start"):
+            pages = get("page_start") + (f"-{get('page_end')}" if get("page_end") else "")
+        if not pages:
+            pages = get("article_number")
+        decision = get("decision").lower() or _decision_from_label(get("included"))
+        labels = _split_list(get("labels"))
+        notes = get("notes")
+        extra: dict[str, Any] = {"line": line}
+        if notes and ("RAYYAN-" in notes or "alsreview-" in notes.lower()):
+            parsed = parse_notes(notes)
+            decision = parsed.decision or decision
+            labels += parsed.labels
+            notes = parsed.text
+            if parsed.reasons:
+                extra["exclusion_reasons"] = parsed.reasons
+            if parsed.votes:
+                extra["votes"] = parsed.votes
+        record_id = get("record_id")
+        pmid = get("pmid")
+        if not pmid:
+            m = _PUBMED_URL.search(get("url"))
+            pmid = m.group(1) if m else ""
+        out.append(
+            Record(
+                title=get("title"),
+                abstract=get("abstract"),
+                authors=_split_authors(get("authors")),
+                journal=get("journal"),
+                journal_abbrev=get("journal_abbrev"),
+                year=int(year_m.group(1)) if year_m else None,
+                volume=get("volume"),
+                issue=get("issue"),
+                pages=pages,
+                doi=get("doi") or None,
+                pmid=pmid or None,
+                pmcid=get("pmcid") or None,
+                nct_id=get("nct_id") or None,
+                eudract_id=get("eudract_id") or None,
+                keywords=_split_list(get("keywords")),
+                mesh_terms=_split_list(get("mesh_terms")),
+                publication_types=_split_list(get("publication_types")),
+                language=get("language"),
+                url=get("url"),
+                source=get("source") or ("rayyan" if rayyan else source),
+                source_id=record_id or get("source_id") or str(number),
+                decision=decision or None,
+                labels=labels,
+                notes=notes,
+                extra=extra,
+            )
+        )
+    return out
+
+
+def parse_delimited(
+    data: bytes | str, path: str | None = None, delimiter: str | None = None
+) -> list[Record]:
+    """CSV or TSV text (delimiter sniffed from the header line when not given)."""
+    text = decode_export(data, path)
+    if not text.strip():
+        raise ImportFormatError(path, "empty file")
+    if delimiter is None:
+        head = text.split("\n", 1)[0]
+        delimiter = max(",\t;", key=head.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, list[Any]]] = []
+    try:
+        header = next(reader)
+        line = reader.line_num + 1
+        for cells in reader:
+            rows.append((line, cells))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportFormatError(
+            path,
+            f"malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}",
+            line=reader.line_num,
+            record=len(rows) + 1,
+        ) from None
+    return rows_to_records(header, rows, path, "tsv" if delimiter == "\t" else "csv")
+
+
+def parse_xlsx(data: bytes, path: str | None = None) -> list[Record]:
+    """First worksheet of an Excel workbook (openpyxl, read-only)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise ImportFormatError(path, f"not a readable XLSX workbook: {exc}") from None
+    except Exception as exc:  # openpyxl raises its own exception types for broken parts
+        raise ImportFormatError(path, f"not a readable XLSX workbook: {exc}") from None
+    sheet = book.worksheets[0]
+    rows_iter = sheet.iter_rows(values_only=True)
+    try:
+        header = [str(h) if h is not None else "" for h in next(rows_iter)]
+    except StopIteration:
+        raise ImportFormatError(path, "empty worksheet") from None
+    rows = [(i, list(r)) for i, r in enumerate(rows_iter, start=2)]
+    book.close()
+    return rows_to_records(header, rows, path, "xlsx")
+
+
+CSV_COLUMNS = [
+    "record_id", "title", "abstract", "authors", "journal", "journal_abbrev", "year", "volume",
+    "issue", "pages", "doi", "pmid", "pmcid", "nct_id", "eudract_id", "keywords", "mesh_terms",
+    "publication_types", "language", "url", "database", "source_id", "decision", "labels",
+    "notes", "label_included",
+]  # fmt: skip
+
+
+def write_csv(records: list[Record], delimiter: str = ",") -> str:
+    """CSV text with the columns above; lists joined by '; '; `label_included` is 1/0/blank
+    so ASReview reads the decisions."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for i, rec in enumerate(records, start=1):
+        label = {"included": "1", "excluded": "0"}.get(rec.decision or "", "")
+        writer.writerow(
+            [
+                rec.source_id or str(i), rec.title, rec.abstract, "; ".join(rec.authors),
+                rec.journal, rec.journal_abbrev, rec.year or "", rec.volume, rec.issue,
+                rec.pages, rec.doi or "", rec.pmid or "", rec.pmcid or "", rec.nct_id or "",
+                rec.eudract_id or "", "; ".join(rec.keywords), "; ".join(rec.mesh_terms),
+                "; ".join(rec.publication_types), rec.language, rec.url, rec.source,
+                rec.source_id, rec.decision or "", "; ".join(rec.labels), rec.notes, label,
+            ]
+        )  # fmt: skip
+    return buf.getvalue()

@@ -1,0 +1,57 @@
+"""Decoding exported text files: bytes in, str out.
+
+Reference managers on Windows write UTF-8 with a byte-order mark or UTF-16; old databases
+write Windows-1252.  `decode_export` tries, in order: a BOM (UTF-8, UTF-16, UTF-32), strict
+UTF-8, then Windows-1252 (and Latin-1 for the bytes cp1252 leaves undefined).  NUL bytes left
+after decoding mean a binary file and raise `ImportFormatError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from alsreview.errors import ImportFormatError
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_export(data: bytes | str, path: str | None = None) -> str:
+    """Text of an exported file, with line endings normalised to '\\n'."""
+    if isinstance(data, str):
+        text = data.lstrip("\ufeff")
+    else:
+        text = None
+        for bom, encoding in _BOMS:
+            if data.startswith(bom):
+                try:
+                    text = data.decode(encoding)
+                except UnicodeDecodeError as exc:
+                    raise ImportFormatError(path, f"not valid {encoding}: {exc.reason}") from None
+                break
+        if text is None:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = (
+                    data.decode("cp1252", errors="ignore")
+                    if _cp1252_ok(data)
+                    else data.decode("latin-1")
+                )
+        text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        raise ImportFormatError(path, "binary content (NUL bytes): not a text export")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _cp1252_ok(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
