@@ -118,6 +118,7 @@ class Citation(_Model):
     registration: list[str] = Field(default_factory=list)  # NCT / EudraCT numbers
     provenance: list[Provenance] = Field(alias="from", min_length=1)
     year_conflicts: list[Alternative] = Field(default_factory=list)
+    note: str | None = None  # spelling or numbering differences between the sources
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @property
@@ -185,6 +186,10 @@ class Outcome(_Model):
     direction: Literal["favours treatment", "no difference", "favours control", "mixed", "unclear"]
     description: str
     provenance: list[Provenance] = Field(alias="from", min_length=1)
+    # values other papers (or other sections) report for a part of this result, e.g.
+    # {"value": {"field": "p_value", "value": "p = 0.003"}, "from": [...]}
+    conflicts: list[Alternative] = Field(default_factory=list)
+    note: str | None = None
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -196,6 +201,7 @@ class AdverseEvent(_Model):
     n_events: int | None = None
     severity: Literal["mild", "moderate", "severe", "death"] | None = None
     provenance: list[Provenance] = Field(alias="from", min_length=1)
+    note: str | None = None
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -234,6 +240,7 @@ class ReviewMention(_Model):
     review: str
     reference: int | None = None  # the review's reference number
     in_table: bool = True
+    note: str | None = None  # e.g. the table prints another reference number than the list
 
 
 class Study(_Model):
