@@ -245,13 +245,14 @@ def _format_quantity(q: Quantity) -> str:
     unit = {"cells": "cells", "cells/kg": "cells/kg", "cells/site": "cells/site"}[q.unit]
     route = f" {q.route}" if q.route else ""
     if q.mean is not None:
-        return f"{_sci(q.mean)} ± {_sci(q.sd or 0.0)} {unit}{route}"
+        return f"{format_count(q.mean)} ± {format_count(q.sd or 0.0)} {unit}{route}"
     if q.is_range:
-        return f"{_sci(q.low)}–{_sci(q.high)} {unit}{route}"
-    return f"{_sci(q.low)} {unit}{route}"
+        return f"{format_count(q.low)}–{format_count(q.high)} {unit}{route}"
+    return f"{format_count(q.low)} {unit}{route}"
 
 
-def _sci(x: float) -> str:
+def format_count(x: float) -> str:
+    """1.5e7 -> '1.5×10⁷', cell counts as papers print them."""
     if x == 0:
         return "0"
     exp = len(str(int(abs(x)))) - 1 if abs(x) >= 1 else 0

@@ -1,0 +1,116 @@
+"""`alsreview report`: assemble sections into one self-contained HTML page plus figure files.
+
+In: an evidence base (bundled by default, or a user's JSON file).  Out: `DIR/index.html`
+with every figure inlined as SVG, and each figure also as `DIR/<name>.svg` and `<name>.png`.
+Files are written to a temporary name and renamed, so an interrupted run never leaves a
+half-written page.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import re
+from pathlib import Path
+
+from alsreview.evidence import BUNDLED, load_evidence
+from alsreview.evidence.integrity import run_integrity_checks
+from alsreview.evidence.model import EvidenceBase
+from alsreview.report import evidence_sections as es
+from alsreview.report.html import render
+from alsreview.report.section import Figure, Section
+
+
+def review_sections(evidence: EvidenceBase) -> list[Section]:
+    """Every section of the review report, in reading order."""
+    findings = run_integrity_checks(evidence)
+    sections = [es.overview_section(evidence, findings)]
+    sections += es.prisma_sections(evidence)
+    sections += es.studies_sections(evidence)
+    sections.append(es.safety_section(evidence))
+    sections.append(es.efficacy_section(evidence))
+    sections += synthesis_sections(evidence)
+    sections.append(es.integrity_section(findings))
+    sections.append(es.disagreements_section(evidence))
+    sections.append(es.sources_section(evidence))
+    return sections
+
+
+def synthesis_sections(evidence: EvidenceBase) -> list[Section]:
+    """The ALSFRS-R slope meta-analysis (meta/alsfrs.py)."""
+    return []
+
+
+def build_report(out: str | Path, evidence_path: str | Path | None = None) -> Path:
+    """Write the report for an evidence base into folder `out`; return the index.html path."""
+    evidence = load_evidence(evidence_path)
+    sections = review_sections(evidence)
+    name = str(evidence_path) if evidence_path else f"the bundled evidence base ({BUNDLED})"
+    return write_report(out, sections, title=evidence.title, evidence_name=name)
+
+
+def write_report(
+    out: str | Path, sections: list[Section], *, title: str, evidence_name: str
+) -> Path:
+    """Render sections to `out/index.html` and write each figure as SVG and PNG."""
+    from alsreview import __version__
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    inline: dict[str, str] = {}
+    has_png: dict[str, bool] = {}
+    seen: set[str] = set()
+    for section in sections:
+        for fig in section.figures:
+            if fig.name in seen:
+                raise ValueError(f"two figures are named {fig.name!r}")
+            seen.add(fig.name)
+            svg, png = render_figure(fig)
+            _write(out / f"{fig.name}.svg", svg.encode("utf-8"))
+            if png is not None:
+                _write(out / f"{fig.name}.png", png)
+            inline[fig.name] = _inline(svg)
+            has_png[fig.name] = png is not None
+    html = render(
+        "report.html.j2",
+        title=title,
+        version=__version__,
+        generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        evidence_name=evidence_name,
+        sections=sections,
+        inline_svg=inline,
+        has_png=has_png,
+    )
+    index = out / "index.html"
+    _write(index, html.encode("utf-8"))
+    return index
+
+
+def render_figure(fig: Figure) -> tuple[str, bytes | None]:
+    """SVG text and PNG bytes of a figure (matplotlib figures are rendered here)."""
+    if fig.figure is None:
+        if fig.svg is None:
+            raise ValueError(f"figure {fig.name!r} has neither a matplotlib figure nor SVG")
+        return fig.svg, fig.png
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": fig.name}):
+        buf = io.StringIO()
+        fig.figure.savefig(buf, format="svg", metadata={"Date": None})
+        png = io.BytesIO()
+        fig.figure.savefig(png, format="png", dpi=150)
+    return buf.getvalue(), png.getvalue()
+
+
+def _inline(svg: str) -> str:
+    """SVG document -> element for inlining (drop the XML declaration and DOCTYPE)."""
+    svg = re.sub(r"^\s*<\?xml[^>]*\?>", "", svg)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.DOTALL)
+    return svg.strip()
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

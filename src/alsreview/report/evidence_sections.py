@@ -1,0 +1,402 @@
+"""Report sections built from an evidence base: flow, studies, safety, efficacy, integrity.
+
+In: a validated `EvidenceBase`.  Out: `Section`s (escaped HTML fragments plus figures) for
+`report/build.py`.  Tables are plain row dicts rendered by templates with autoescaping;
+figures come from `report/figures.py` and `report/prisma.py`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from alsreview.evidence.integrity import Finding
+from alsreview.evidence.model import EvidenceBase, Fact, Outcome, Review, Study
+from alsreview.evidence.taxonomy import load_taxonomy, route_label
+from alsreview.report.html import render
+from alsreview.report.section import Section
+
+
+# ---------------------------------------------------------------- helpers
+def cell(fact: Fact[Any] | None, text: str | None = None) -> dict[str, Any]:
+    """A table cell: shown text, whether it is disputed, and what the other reports say."""
+    if fact is None:
+        return {"text": "not reported", "disputed": False, "title": "", "missing": True}
+    shown = text if text is not None else _plain(fact.value)
+    others = "; ".join(
+        f"{_plain(a.value)} ({', '.join(str(p) for p in a.provenance)})" for a in fact.conflicts
+    )
+    title = "Source: " + "; ".join(str(p) for p in fact.provenance)
+    if others:
+        title += f". Also reported: {others}"
+    if fact.note:
+        title += f". {fact.note}"
+    return {
+        "text": shown if shown not in (None, "") else "not reported",
+        "disputed": fact.disputed,
+        "title": title,
+        "missing": fact.value is None,
+    }
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "not reported"
+    if isinstance(value, list):
+        return " + ".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def cell_type_of(study: Study) -> str:
+    return study.cell_type.value or "not reported"
+
+
+def route_of(study: Study) -> str:
+    return route_label(study.routes.value or [])
+
+
+def _order(groups: dict[str, list[Study]], kind: str) -> list[tuple[str, list[Study]]]:
+    tax = load_taxonomy()
+    known = list(tax.cell_types) if kind == "cell" else []
+
+    def key(name: str) -> tuple[int, str]:
+        if kind == "cell":
+            return (known.index(name) if name in known else len(known), name)
+        return (name.count("+"), name)
+
+    return [
+        (g, sorted(groups[g], key=lambda s: (s.citation.year, s.label)))
+        for g in sorted(groups, key=key)
+    ]
+
+
+def grouped(studies: list[Study], by: str) -> list[tuple[str, list[Study]]]:
+    groups: dict[str, list[Study]] = defaultdict(list)
+    for s in studies:
+        groups[cell_type_of(s) if by == "cell" else route_of(s)].append(s)
+    return _order(groups, by)
+
+
+# ---------------------------------------------------------------- sections
+def overview_section(evidence: EvidenceBase, findings: list[Finding]) -> Section:
+    studies = evidence.studies
+    patients = sum(s.patients_enrolled.value or 0 for s in studies)
+    disputed = sum(1 for s in studies for f in s.facts().values() if f.disputed)
+    html = render(
+        "overview.html.j2",
+        evidence=evidence,
+        n_studies=len(studies),
+        n_patients=patients,
+        n_rct=sum(1 for s in studies if s.design.value == "RCT"),
+        n_cell_types=len({cell_type_of(s) for s in studies}),
+        n_disputed=disputed,
+        n_findings=sum(1 for f in findings if f.severity == "error"),
+        reviews=[evidence.sources[r.key] for r in evidence.reviews],
+    )
+    return Section(id="overview", title="Overview", html=html)
+
+
+def prisma_sections(evidence: EvidenceBase) -> list[Section]:
+    from alsreview.report.prisma import prisma_figure
+
+    sections = []
+    for review in evidence.reviews:
+        paper = evidence.sources[review.key]
+        flow = prisma_flow(review)
+        figure = prisma_figure(
+            flow,
+            name=f"prisma_{review.key}",
+            caption=f"PRISMA 2020 flow diagram of {paper.authors.split(',')[0]} et al. "
+            f"({paper.year}), drawn from the counts the review reports.",
+        )
+        html = render(
+            "prisma.html.j2",
+            paper=paper,
+            review=review,
+            counts=_flow_rows(review),
+            problems=[str(p) for p in flow.inconsistencies()],
+        )
+        sections.append(
+            Section(
+                id=f"prisma-{review.key}",
+                title=f"PRISMA 2020 flow: {paper.authors.split()[0]} et al. {paper.year}",
+                html=html,
+                figures=[figure],
+            )
+        )
+    return sections
+
+
+def prisma_flow(review: Review) -> Any:
+    """The review's own counts as a `PrismaFlow`; unreported counts stay None."""
+    from alsreview.report.prisma import PrismaFlow
+
+    f = review.flow
+
+    def v(fact: Fact[int] | None) -> int | None:
+        return fact.value if fact is not None else None
+
+    databases = {k: x.value for k, x in f.identified.items() if x.value is not None}
+    total = None
+    if list(databases) == ["all databases"]:
+        total = databases.pop("all databases")
+        databases = {name: None for name in review.databases.value or []}
+    return PrismaFlow(
+        databases=databases,
+        databases_total=total,
+        duplicates_removed=v(f.duplicates_removed),
+        records_screened=v(f.records_screened),
+        records_excluded=v(f.records_excluded),
+        reports_sought=v(f.reports_sought),
+        reports_not_retrieved=v(f.reports_not_retrieved),
+        reports_assessed=v(f.reports_assessed),
+        reports_excluded={k: x.value for k, x in f.reports_excluded.items()},
+        studies_included=v(f.studies_included),
+    )
+
+
+def _flow_rows(review: Review) -> list[dict[str, Any]]:
+    f = review.flow
+    rows = [(f"Records identified: {name}", fact) for name, fact in f.identified.items()] + [
+        ("Removed before screening (duplicates)", f.duplicates_removed),
+        ("Records screened", f.records_screened),
+        ("Records excluded", f.records_excluded),
+        ("Reports sought", f.reports_sought),
+        ("Reports not retrieved", f.reports_not_retrieved),
+        ("Reports assessed for eligibility", f.reports_assessed),
+    ]
+    rows += [(f"Reports excluded: {reason}", fact) for reason, fact in f.reports_excluded.items()]
+    rows += [("Studies included", f.studies_included), ("Search date", f.search_date)]
+    return [{"label": label, **cell(fact)} for label, fact in rows if fact is not None]
+
+
+def study_row(s: Study) -> dict[str, Any]:
+    dose = s.dose
+    total = s.total_dose
+    sched = s.schedule
+    n_text = _plain(s.patients_enrolled.value)
+    if s.patients_analysed and s.patients_analysed.value is not None:
+        n_text += f" ({s.patients_analysed.value} analysed)"
+    if s.controls and s.controls.value:
+        n_text += f"; {s.controls.value} controls"
+    admin = ""
+    if sched:
+        admin = sched.sessions_text + (" session" if sched.sessions_text == "1" else " sessions")
+        if sched.interval and sched.interval.value:
+            admin += f", every {sched.interval.value}"
+        if sched.injections_per_session and sched.injections_per_session.value:
+            admin += f"; {sched.injections_per_session.value} injection(s) per session"
+    return {
+        "id": s.id,
+        "label": s.label,
+        "doi": s.citation.doi,
+        "design": cell(s.design),
+        "n": cell(s.patients_enrolled, n_text),
+        "cell_type": cell(s.cell_type),
+        "source": cell(s.cell_source),
+        "dose": cell(s.dose_per_administration, dose.format() if dose else None),
+        "admin": cell(sched.sessions_min if sched else None, admin or None),
+        "total": cell(s.total_cells, total.format() if total else None),
+        "route": cell(s.routes, route_of(s)),
+        "route_detail": s.route_detail.value if s.route_detail else "",
+        "country": cell(s.country),
+    }
+
+
+def studies_sections(evidence: EvidenceBase) -> list[Section]:
+    from alsreview.report.figures import studies_by_cell_and_route
+
+    tax = load_taxonomy()
+    out = []
+    for by, title in (("cell", "cell type"), ("route", "route")):
+        groups = [
+            {
+                "name": name,
+                "full": tax.cell_types[name].name
+                if by == "cell" and name in tax.cell_types
+                else name,
+                "patients": sum(s.patients_enrolled.value or 0 for s in members),
+                "rows": [study_row(s) for s in members],
+            }
+            for name, members in grouped(evidence.studies, by)
+        ]
+        figures = []
+        if by == "cell":
+            figures.append(studies_by_cell_and_route(evidence.studies))
+        out.append(
+            Section(
+                id=f"studies-by-{by}",
+                title=f"Included studies by {title}",
+                html=render("studies.html.j2", groups=groups, by=title),
+                figures=figures,
+            )
+        )
+    return out
+
+
+def safety_section(evidence: EvidenceBase) -> Section:
+    from alsreview.report.figures import serious_events_by_route
+
+    rows = []
+    for route, members in grouped(evidence.studies, "route"):
+        serious = []
+        nonserious: Counter[str] = Counter()
+        deaths_related = 0
+        for s in members:
+            for ae in s.safety.adverse_events:
+                if ae.serious:
+                    serious.append(
+                        {
+                            "term": ae.term,
+                            "study": s.label,
+                            "n": ae.n_patients,
+                            "related": ae.related,
+                        }
+                    )
+                else:
+                    nonserious[ae.term.strip().lower()] += 1
+            if s.safety.deaths_related and s.safety.deaths_related.value:
+                deaths_related += s.safety.deaths_related.value
+        rows.append(
+            {
+                "route": route,
+                "studies": len(members),
+                "patients": sum(s.patients_enrolled.value or 0 for s in members),
+                "serious": serious,
+                "serious_related": sum(1 for e in serious if e["related"]),
+                "frequent": nonserious.most_common(5),
+                "deaths_related": deaths_related,
+            }
+        )
+    return Section(
+        id="safety",
+        title="Adverse events by route",
+        html=render("safety.html.j2", rows=rows),
+        figures=[serious_events_by_route(evidence.studies)],
+    )
+
+
+ALSFRS_MEASURES = ("alsfrs_r_monthly_decline", "alsfrs_r_change", "alsfrs_r_slope")
+
+
+def outcome_row(s: Study, o: Outcome) -> dict[str, Any]:
+    groups = []
+    for g in o.groups:
+        text = "" if g.estimate is None else f"{g.estimate:g}"
+        if g.dispersion is not None:
+            text += f" ± {g.dispersion:g} ({g.dispersion_kind})"
+        elif g.low is not None and g.high is not None:
+            text += (
+                f" ({g.low:g} to {g.high:g}{', ' + g.dispersion_kind if g.dispersion_kind else ''})"
+            )
+        n = f", n = {g.n}" if g.n else ""
+        groups.append(f"{g.label}: {text}{n}" if text else f"{g.label}{n}")
+    return {
+        "study": s.label,
+        "doi": s.citation.doi,
+        "measure": o.measure.replace("_", " ").replace("alsfrs r", "ALSFRS-R"),
+        "comparison": o.comparison,
+        "subgroup": o.subgroup or "all",
+        "window": o.window or "",
+        "groups": groups,
+        "p": str(o.p_value) if o.p_value else "",
+        "significant": o.p_value.significant if o.p_value else None,
+        "direction": o.direction,
+        "description": o.description,
+        "source": "; ".join(str(p) for p in o.provenance),
+    }
+
+
+def efficacy_section(evidence: EvidenceBase) -> Section:
+    from alsreview.report.figures import alsfrs_pre_post
+
+    tables = []
+    for by, title in (("cell", "cell type"), ("route", "route")):
+        groups = []
+        for name, members in grouped(evidence.studies, by):
+            rows = [
+                outcome_row(s, o)
+                for s in members
+                for o in s.efficacy
+                if o.measure in ALSFRS_MEASURES
+            ]
+            if rows:
+                groups.append({"name": name, "rows": rows})
+        tables.append({"by": title, "groups": groups})
+    other = [
+        outcome_row(s, o)
+        for s in evidence.studies
+        for o in s.efficacy
+        if o.measure not in ALSFRS_MEASURES
+    ]
+    figure = alsfrs_pre_post(evidence.studies)
+    return Section(
+        id="efficacy",
+        title="Efficacy: ALSFRS-R decline before and after treatment",
+        html=render("efficacy.html.j2", tables=tables, other=other),
+        figures=[figure] if figure else [],
+    )
+
+
+def integrity_section(findings: list[Finding]) -> Section:
+    order = {"error": 0, "warning": 1, "info": 2}
+    rows = sorted(findings, key=lambda f: (order[f.severity], f.check, f.where))
+    return Section(
+        id="integrity",
+        title="Integrity checks",
+        html=render(
+            "integrity.html.j2", findings=rows, counts=Counter(f.severity for f in findings)
+        ),
+    )
+
+
+def disagreements_section(evidence: EvidenceBase) -> Section:
+    rows = []
+    for s in evidence.studies:
+        for name, fact in s.facts().items():
+            if fact.disputed:
+                rows.append(
+                    {
+                        "study": s.label,
+                        "field": name.replace("_", " "),
+                        "chosen": _plain(fact.value),
+                        "chosen_from": "; ".join(str(p) for p in fact.provenance),
+                        "others": [
+                            {
+                                "value": _plain(a.value),
+                                "from": "; ".join(str(p) for p in a.provenance),
+                            }
+                            for a in fact.conflicts
+                        ],
+                        "note": fact.note or "",
+                    }
+                )
+        for alt in s.citation.year_conflicts:
+            rows.append(
+                {
+                    "study": s.label,
+                    "field": "year",
+                    "chosen": str(s.citation.year),
+                    "chosen_from": "; ".join(str(p) for p in s.citation.provenance),
+                    "others": [
+                        {"value": str(alt.value), "from": "; ".join(str(p) for p in alt.provenance)}
+                    ],
+                    "note": "",
+                }
+            )
+    return Section(
+        id="disagreements",
+        title="Where the sources disagree",
+        html=render("disagreements.html.j2", rows=rows),
+    )
+
+
+def sources_section(evidence: EvidenceBase) -> Section:
+    studies = sorted(evidence.studies, key=lambda s: (s.citation.first_author, s.citation.year))
+    return Section(
+        id="sources",
+        title="Data sources",
+        html=render("sources.html.j2", papers=list(evidence.sources.values()), studies=studies),
+    )

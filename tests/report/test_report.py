@@ -1,0 +1,146 @@
+"""`alsreview report`: every section and figure is there, in the file and in a real browser."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+
+import pytest
+from lxml import html as lxml_html
+
+from alsreview.evidence import load_evidence
+from alsreview.report.build import build_report
+
+SECTIONS = [
+    "overview",
+    "prisma-khalid2023",
+    "prisma-blume2026",
+    "studies-by-cell",
+    "studies-by-route",
+    "safety",
+    "efficacy",
+    "integrity",
+    "disagreements",
+    "sources",
+]
+FIGURES = [
+    "prisma_khalid2023",
+    "prisma_blume2026",
+    "studies_by_cell_type_and_route",
+    "serious_adverse_events_by_route",
+]
+
+
+def test_every_section_and_figure_is_in_the_page(bundled_report):
+    tree = lxml_html.parse(str(bundled_report))
+    ids = tree.xpath("//section/@id")
+    for section in SECTIONS:
+        assert section in ids
+    for name in FIGURES:
+        fig = tree.xpath(f"//figure[@data-figure='{name}']")
+        assert fig, name
+        assert fig[0].xpath(".//*[local-name()='svg']"), f"{name} is not inlined as SVG"
+        svg = bundled_report.parent / f"{name}.svg"
+        png = bundled_report.parent / f"{name}.png"
+        assert svg.read_text("utf-8").lstrip().startswith(("<?xml", "<svg"))
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_page_is_self_contained(bundled_report):
+    text = bundled_report.read_text("utf-8")
+    tree = lxml_html.fromstring(text)
+    assert not tree.xpath("//img[not(starts-with(@src, 'data:'))]")
+    assert not tree.xpath("//script[@src] | //link[@rel='stylesheet']")
+
+
+def test_study_tables_list_every_study_once_per_grouping(bundled_report):
+    evidence = load_evidence()
+    tree = lxml_html.parse(str(bundled_report))
+    for grouping in ("cell type", "route"):
+        rows = tree.xpath(
+            f"//table[@data-grouping='{grouping}' and @class='studies']//tr[@data-study]"
+        )
+        assert sorted(r.get("data-study") for r in rows) == sorted(s.id for s in evidence.studies)
+
+
+def test_integrity_section_reports_the_table_that_does_not_add_up(bundled_report):
+    tree = lxml_html.parse(str(bundled_report))
+    rows = tree.xpath("//section[@id='integrity']//tr[@data-check='stated total']")
+    text = " ".join(r.text_content() for r in rows)
+    assert "623" in text and "Patients" in text
+
+
+def test_sources_cite_every_paper_by_doi(bundled_report):
+    evidence = load_evidence()
+    tree = lxml_html.parse(str(bundled_report))
+    links = set(tree.xpath("//section[@id='sources']//a/@href"))
+    for paper in evidence.sources.values():
+        if paper.doi:
+            assert f"https://doi.org/{paper.doi}" in links
+    for study in evidence.studies:
+        if study.citation.doi:
+            assert f"https://doi.org/{study.citation.doi}" in links
+
+
+def test_user_evidence_file_is_escaped(tmp_path):
+    bundled = resources.files("alsreview.data").joinpath("evidence_als_stem_cells.json")
+    data = json.loads(bundled.read_text("utf-8"))
+    data["title"] = "<script>alert('title')</script>"
+    data["studies"][0]["citation"]["first_author"] = "<img src=x onerror=alert(1)>"
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(data), "utf-8")
+    index = build_report(tmp_path / "out", evidence_path=path)
+    text = index.read_text("utf-8")
+    assert "<script>" not in text
+    assert "<img src=x" not in text
+    assert "&lt;script&gt;" in text
+
+
+def test_cli_reports_a_bad_evidence_file_by_name(tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"title": "x", "sources": {}, "studies": [{"id": "BAD ID"}]}', "utf-8")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alsreview",
+            "report",
+            "--out",
+            str(tmp_path / "o"),
+            "--evidence",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1
+    assert "broken.json" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "o" / "index.html").exists()
+
+
+@pytest.mark.browser
+def test_report_in_a_real_browser(bundled_report, browser, tmp_path):
+    browser.get(bundled_report.as_uri())
+    assert "Stem-cell therapy in ALS" in browser.title
+    for section in SECTIONS:
+        el = browser.find_element("id", section)
+        assert el.is_displayed(), section
+        assert el.find_element("tag name", "h2").text.strip()
+    for name in FIGURES:
+        box = browser.execute_script(
+            "const s = document.querySelector(`figure[data-figure='${arguments[0]}'] svg`);"
+            "if (!s) return null; const r = s.getBoundingClientRect();"
+            "return [r.width, r.height];",
+            name,
+        )
+        assert box is not None, name
+        assert box[0] > 100 and box[1] > 100, (name, box)
+    # the PRISMA diagrams' counts are rendered text in the page
+    text = browser.find_element("id", "prisma-khalid2023").text
+    assert "157" in text and "19" in text
+    shot = tmp_path / "report.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
