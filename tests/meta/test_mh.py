@@ -141,3 +141,23 @@ def test_summary_mentions_estimate_and_tests(lee2004):
     text = rma_mh(ai=ai, n1i=n1i, ci=ci, n2i=n2i).summary()
     assert "Mantel-Haenszel OR (k = 16)" in text and "CMH" in text and "Tarone" in text
     assert "Peto odds ratio" in rma_peto(ai=ai, n1i=n1i, ci=ci, n2i=n2i).summary()
+
+
+def test_yusuf1985_tests_and_missing_table_match_metafor():
+    """metafor 3.8-1 values from data/bias_extra.R: CMH, Cochran, Breslow-Day and Tarone
+    statistics with p-values, MH RR/RD, Peto; one table with a missing count is left out."""
+    case = json.loads((Path(__file__).parent / "data" / "bias_extra.json").read_text())
+    case = case["yusuf1985_table6"]
+    tables = {k: case[k] for k in ("ai", "n1i", "ci", "n2i")}
+    for measure in ("OR", "RR", "RD"):
+        res = rma_mh(**tables, measure=measure)
+        assert res.omitted == (8,)
+        for key, value in case[f"mh_{measure}"].items():
+            got = getattr(res, key)
+            if value is None:
+                assert got is None, key
+            else:
+                assert got == pytest.approx(value, rel=1e-6, abs=1e-12), (measure, key)
+    peto = rma_peto(**tables)
+    for key, value in case["peto"].items():
+        assert getattr(peto, key) == pytest.approx(value, rel=1e-6, abs=1e-12), key

@@ -33,19 +33,21 @@ MH_MEASURES = ("OR", "RR", "RD")
 
 @dataclass(frozen=True)
 class Tables:
-    """Validated 2x2 counts (float arrays of equal length)."""
+    """Validated 2x2 counts (float arrays of equal length) and the rows left out."""
 
     ai: np.ndarray
     bi: np.ndarray
     ci: np.ndarray
     di: np.ndarray
+    omitted: tuple[int, ...] = ()  # 1-based rows with a missing count (metafor's na.omit)
 
 
 def tables_2x2(ai, bi=None, ci=None, di=None, n1i=None, n2i=None) -> Tables:
     """Check and complete 2x2 counts: ``bi = n1i - ai`` and ``di = n2i - ci`` when missing.
 
-    Raises `ValidationError` naming the study (1-based row) for negative counts, events
-    above the group size, or a missing argument.
+    Tables with a missing count are left out (as metafor does with ``na.action="na.omit"``)
+    and listed in ``omitted``. Raises `ValidationError` naming the study (1-based row) for
+    negative counts, events above the group size, or a missing argument.
     """
     if ai is None or ci is None:
         raise ValidationError("2x2 data need ai and ci (plus bi, di or n1i, n2i)")
@@ -77,11 +79,15 @@ def tables_2x2(ai, bi=None, ci=None, di=None, n1i=None, n2i=None) -> Tables:
     if a.size == 0:
         raise ValidationError("no 2x2 tables given")
     for name, x in (("ai", a), ("bi", b), ("ci", c), ("di", d)):
-        problems += [f"row {i + 1}: {name} is missing" for i in np.flatnonzero(np.isnan(x))]
         problems += [f"row {i + 1}: {name} is negative" for i in np.flatnonzero(x < 0)]
     if problems:
         raise ValidationError(sorted(set(problems), key=lambda s: int(s.split(":")[0][4:])))
-    return Tables(a, b, c, d)
+    missing = np.isnan(a) | np.isnan(b) | np.isnan(c) | np.isnan(d)
+    if missing.all():
+        raise ValidationError("every 2x2 table has a missing count")
+    keep = ~missing
+    omitted = tuple(int(i) + 1 for i in np.flatnonzero(missing))
+    return Tables(a[keep], b[keep], c[keep], d[keep], omitted)
 
 
 def _study_effects(
@@ -184,6 +190,7 @@ class MHResult:
     k_pos: int | None = None
     level: float = 95.0
     method: str = "MH"
+    omitted: tuple[int, ...] = ()
 
     def to_dict(self) -> dict:
         """Key names of the reference files' ``mh`` object."""
@@ -315,6 +322,7 @@ def rma_mh(
         k=k,
         k_yi=k_yi,
         level=level,
+        omitted=t.omitted,
         **tests,
     )
 
@@ -384,6 +392,7 @@ class PetoResult:
     level: float = 95.0
     measure: str = "PETO"
     method: str = "PETO"
+    omitted: tuple[int, ...] = ()
 
     def to_dict(self) -> dict:
         """Key names of the reference files' ``peto`` object."""
@@ -472,4 +481,5 @@ def rma_peto(
         k=a.size,
         k_yi=k_yi,
         level=level,
+        omitted=t.omitted,
     )

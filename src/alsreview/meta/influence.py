@@ -1,0 +1,235 @@
+"""Leave-one-out analysis and case-deletion diagnostics, as metafor 3.8's ``leave1out`` and
+``influence.rma.uni`` (with ``rstudent``, ``cooks.distance``, ``hatvalues``).
+
+In:  a fitted `alsreview.meta.rma.RmaResult`.
+Out: `Leave1outResult` (per omitted study: estimate, se, z, p, CI, Q, tau2, I2, H2) and
+     `InfluenceResult` (per study: externally studentized residual, DFFITS, Cook's
+     distance, covariance ratio, tau2 and QE without the study, hat value, weight,
+     DFBETAS, and metafor's "influential" flag). ``to_dict()`` gives the key names of the
+     reference files (``leave1out``: estimate, se, tau2, I2, Q; ``influence``: rstudent,
+     cook_d, hat, dffits).
+
+Each study is deleted in turn and the model refitted with the same estimator, test and
+settings (Viechtbauer & Cheung 2010, Res Synth Methods 1:112-125).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from alsreview.errors import ValidationError
+
+
+def _refit(fit: Any, keep: np.ndarray, *, with_X: bool) -> Any:
+    from alsreview.meta.rma import rma
+
+    uw = getattr(fit, "user_weights", None)
+    kwargs: dict[str, Any] = {
+        "method": fit.method,
+        "test": fit.test,
+        "level": fit.level,
+        "weights": None if uw is None else np.asarray(uw, float)[keep],
+    }
+    control = getattr(fit, "control", None)
+    if control:
+        kwargs["control"] = dict(control)
+    if with_X:
+        return rma(fit.yi[keep], fit.vi[keep], mods=fit.X[keep], intercept=False, **kwargs)
+    return rma(fit.yi[keep], fit.vi[keep], **kwargs)
+
+
+_LEAVE1OUT_FIELDS = (
+    "estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "Q", "Qp", "tau2", "I2", "H2",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Leave1outResult:
+    """Results of the model refitted with each study left out in turn (arrays of length k)."""
+
+    estimate: np.ndarray
+    se: np.ndarray
+    zval: np.ndarray
+    pval: np.ndarray
+    ci_lb: np.ndarray
+    ci_ub: np.ndarray
+    Q: np.ndarray
+    Qp: np.ndarray
+    tau2: np.ndarray
+    I2: np.ndarray
+    H2: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {name: getattr(self, name).tolist() for name in _LEAVE1OUT_FIELDS}
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict())
+
+    def summary(self) -> str:
+        lines = ["Leave-one-out", "  study  estimate      se    tau2     I2"]
+        for i, row in enumerate(zip(self.estimate, self.se, self.tau2, self.I2, strict=True)):
+            lines.append(f"  {i + 1:5d} {row[0]:9.4f} {row[1]:7.4f} {row[2]:7.4f} {row[3]:6.2f}")
+        return "\n".join(lines)
+
+
+def leave1out(fit: Any) -> Leave1outResult:
+    """Refit a model without moderators k times, leaving out one study each time."""
+    if getattr(fit, "p", 1) != 1:
+        raise ValidationError("leave-one-out applies to models without moderators")
+    k = fit.k
+    if k < 2:
+        raise ValidationError("leave-one-out needs at least 2 studies")
+    out = {n: np.full(k, np.nan) for n in _LEAVE1OUT_FIELDS}
+    for i in range(k):
+        keep = np.arange(k) != i
+        res = _refit(fit, keep, with_X=False)
+        out["estimate"][i] = res.b[0]
+        out["se"][i] = res.se[0]
+        out["zval"][i] = res.zval[0]
+        out["pval"][i] = res.pval[0]
+        out["ci_lb"][i] = res.ci_lb[0]
+        out["ci_ub"][i] = res.ci_ub[0]
+        out["Q"][i] = res.QE
+        out["Qp"][i] = res.QEp
+        out["tau2"][i] = res.tau2
+        out["I2"][i] = res.I2
+        out["H2"][i] = res.H2
+    return Leave1outResult(**out)
+
+
+@dataclass(frozen=True)
+class InfluenceResult:
+    """Case-deletion diagnostics of a fitted model (arrays of length k; dfbs is k x p)."""
+
+    rstudent: np.ndarray
+    dffits: np.ndarray
+    cook_d: np.ndarray
+    cov_r: np.ndarray
+    tau2_del: np.ndarray
+    QE_del: np.ndarray
+    hat: np.ndarray
+    weight: np.ndarray
+    dfbs: np.ndarray
+    is_infl: np.ndarray
+    resid: np.ndarray
+    se_resid: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {
+            "rstudent": self.rstudent.tolist(),
+            "dffits": self.dffits.tolist(),
+            "cook_d": self.cook_d.tolist(),
+            "cov_r": self.cov_r.tolist(),
+            "tau2_del": self.tau2_del.tolist(),
+            "QE_del": self.QE_del.tolist(),
+            "hat": self.hat.tolist(),
+            "weight": self.weight.tolist(),
+            "inf": self.is_infl.tolist(),
+        }
+
+    def summary(self) -> str:
+        lines = ["Influence diagnostics", "  study rstudent  dffits  cook.d    hat  weight  inf"]
+        for i in range(self.rstudent.size):
+            lines.append(
+                f"  {i + 1:5d} {self.rstudent[i]:8.4f} {self.dffits[i]:7.4f} "
+                f"{self.cook_d[i]:7.4f} {self.hat[i]:6.4f} {self.weight[i]:7.3f}"
+                f"  {'*' if self.is_infl[i] else ''}"
+            )
+        return "\n".join(lines)
+
+
+def hatvalues(fit: Any) -> np.ndarray:
+    """Diagonal of H = X (X'WX)^-1 X'W, W = diag(1/(vi + tau2)) (user weights if given)."""
+    X = np.asarray(fit.X, float)
+    uw = getattr(fit, "user_weights", None)
+    w = 1 / (fit.vi + fit.tau2) if uw is None else np.asarray(uw, float)
+    XtWX_inv = np.linalg.inv(X.T @ (X * w[:, None]))
+    h = np.einsum("ij,jk,ik->i", X, XtWX_inv, X) * w
+    h[h > 1 - 10 * np.finfo(float).eps] = 1.0
+    return h
+
+
+def influence(fit: Any) -> InfluenceResult:
+    """Case-deletion diagnostics of ``metafor::influence.rma.uni`` (model weights 1/(vi+tau2)).
+
+    For each study i, with the model refitted without it (tau2_(-i), b_(-i), s2w_(-i)):
+    rstudent = (yi - xi'b_(-i)) / sqrt(vi s2w + xi' Var(b_(-i)) xi + tau2_(-i) s2w);
+    DFFITS = xi'(b - b_(-i)) / sqrt(s2w h_i (tau2_(-i) + vi));
+    Cook's D = (b - b_(-i))' Var(b)^-1 (b - b_(-i)); cov.r = det Var(b_(-i)) / det Var(b);
+    DFBETAS = (b - b_(-i)) / sqrt(s2w diag((X' W_(-i) X)^-1)) with W_(-i) built on tau2_(-i).
+    A study is flagged when |DFFITS| > 3 sqrt(p/(k-p)), P(chi2_p < D) > 0.5,
+    h > 3p/k, or any |DFBETAS| > 1.
+    """
+    from scipy.stats import chi2
+
+    if getattr(fit, "user_weights", None) is not None:
+        raise ValidationError("influence diagnostics are implemented for the default weights")
+    X = np.asarray(fit.X, float)
+    y = np.asarray(fit.yi, float)
+    v = np.asarray(fit.vi, float)
+    k, p = X.shape
+    if k < 2:
+        raise ValidationError("influence diagnostics need at least 2 studies")
+    b = np.asarray(fit.b, float)
+    vb = np.asarray(fit.vb, float)
+    svb = np.linalg.inv(vb)
+    hat = hatvalues(fit)
+    pred_full = X @ b
+    tau2_del = np.full(k, np.nan)
+    QE_del = np.full(k, np.nan)
+    delpred = np.full(k, np.nan)
+    vdelpred = np.full(k, np.nan)
+    s2w_del = np.full(k, np.nan)
+    dffits = np.full(k, np.nan)
+    dfbs = np.full((k, p), np.nan)
+    cook_d = np.full(k, np.nan)
+    cov_r = np.full(k, np.nan)
+    for i in range(k):
+        keep = np.arange(k) != i
+        if np.linalg.matrix_rank(X[keep]) < p:
+            continue  # a coefficient is not estimable without this study
+        res = _refit(fit, keep, with_X=True)
+        bd = np.asarray(res.b, float)
+        vbd = np.asarray(res.vb, float)
+        tau2_del[i] = res.tau2
+        QE_del[i] = res.QE
+        delpred[i] = X[i] @ bd
+        vdelpred[i] = X[i] @ vbd @ X[i]
+        s2w_del[i] = res.s2w
+        dffits[i] = (pred_full[i] - delpred[i]) / np.sqrt(res.s2w * hat[i] * (res.tau2 + v[i]))
+        wd = 1 / (v + res.tau2)
+        vb_del = np.linalg.inv(X.T @ (X * wd[:, None]))
+        dfb = b - bd
+        dfbs[i] = dfb / np.sqrt(res.s2w * np.diag(vb_del))
+        cook_d[i] = dfb @ svb @ dfb
+        cov_r[i] = np.linalg.det(vbd) / np.linalg.det(vb)
+    resid = y - delpred
+    resid[np.abs(resid) < 100 * np.finfo(float).eps] = 0.0
+    se_resid = np.sqrt(v * s2w_del + vdelpred + tau2_del * s2w_del)
+    rstudent = resid / se_resid
+    with np.errstate(invalid="ignore"):
+        is_infl = (
+            (np.abs(dffits) > 3 * np.sqrt(p / (k - p)))
+            | (chi2.cdf(cook_d, p) > 0.5)
+            | (hat > 3 * p / k)
+            | np.any(np.abs(dfbs) > 1, axis=1)
+        )
+    return InfluenceResult(
+        rstudent=rstudent,
+        dffits=dffits,
+        cook_d=cook_d,
+        cov_r=cov_r,
+        tau2_del=tau2_del,
+        QE_del=QE_del,
+        hat=hat,
+        weight=np.asarray(fit.weights, float),
+        dfbs=dfbs,
+        is_infl=is_infl,
+        resid=resid,
+        se_resid=se_resid,
+    )
