@@ -172,7 +172,7 @@ def escalc(
         return _done(measure, yi, vi)
     if measure == "MN":
         mi, sdi, ni = _need(measure, cols, "mi", "sdi", "ni")
-        _check(sdi < 0, "standard deviations must be >= 0")
+        _check(sdi < 0, "standard deviations (SD) must be >= 0")
         _check(ni <= 0, "sample sizes must be positive")
         return _done(measure, mi.copy(), sdi**2 / ni)
     return _pre_post(measure, cols)
@@ -181,6 +181,9 @@ def escalc(
 def _done(measure: str, yi: np.ndarray, vi: np.ndarray) -> EffectSizes:
     yi = np.array(yi, dtype=float)
     vi = np.array(vi, dtype=float)
+    # as metafor: infinite or undefined values (e.g. a log of 0 with to="none") become NA
+    yi[~np.isfinite(yi)] = np.nan
+    vi[~np.isfinite(vi)] = np.nan
     yi.setflags(write=False)
     vi.setflags(write=False)
     return EffectSizes(measure, yi, vi)
@@ -282,7 +285,7 @@ def _two_group_means(measure: str, cols: dict[str, np.ndarray]) -> EffectSizes:
     m1i, sd1i, n1i, m2i, sd2i, n2i = _need(
         measure, cols, "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"
     )
-    _check((sd1i < 0) | (sd2i < 0), "standard deviations must be >= 0")
+    _check((sd1i < 0) | (sd2i < 0), "standard deviations (SD) must be >= 0")
     _check((n1i <= 0) | (n2i <= 0), "group sizes must be positive")
     if measure == "MD":
         return _done(measure, m1i - m2i, sd1i**2 / n1i + sd2i**2 / n2i)
@@ -301,8 +304,8 @@ def _pre_post(measure: str, cols: dict[str, np.ndarray]) -> EffectSizes:
         m1i, m2i, sd1i, sd2i, ni, ri = _need(
             measure, cols, "m1i", "m2i", "sd1i", "sd2i", "ni", "ri"
         )
-        _check(sd2i < 0, "standard deviations must be >= 0")
-    _check(sd1i < 0, "standard deviations must be >= 0")
+        _check(sd2i < 0, "standard deviations (SD) must be >= 0")
+    _check(sd1i < 0, "standard deviations (SD) must be >= 0")
     _check(np.abs(ri) > 1, "correlations must lie in [-1, 1]")
     _check(ni <= 0, "sample sizes must be positive")
     if measure == "MC":

@@ -40,6 +40,15 @@ from typing import Any
 import numpy as np
 
 from alsreview.errors import ConvergenceError, ValidationError
+from alsreview.meta.distributions import (
+    chi2_ppf,
+    chi2_sf,
+    f_sf,
+    norm_ppf,
+    norm_sf,
+    t_ppf,
+    t_sf,
+)
 from alsreview.meta.rootfind import R_TOL, uniroot
 
 METHODS = ("EE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM", "PMM", "GENQ")
@@ -71,12 +80,18 @@ def _method_name(method: str) -> str:
 
 
 class _Design:
-    """The k x p model matrix with fast paths for the intercept-only model."""
+    """The k x p model matrix with fast paths for the intercept-only model.
+
+    For X = 1 the projections have closed forms (P = W - ww'/sum(w)); sums are taken as dot
+    products with a vector of ones, which is several times cheaper than ``ndarray.sum`` on
+    the short vectors of a meta-analysis.
+    """
 
     def __init__(self, X: np.ndarray) -> None:
         self.X = X
         self.k, self.p = X.shape
         self.intercept_only = self.p == 1 and bool(np.all(X == 1.0))
+        self.ones = np.ones(self.k)
 
     def P(self, w: np.ndarray) -> np.ndarray:
         """P = W - W X (X'WX)^-1 X'W."""
@@ -86,13 +101,13 @@ class _Design:
 
     def coef(self, w: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.intercept_only:
-            return np.array([np.dot(w, y) / w.sum()])
+            return np.array([np.dot(w, y) / np.dot(w, self.ones)])
         WX = self.X * w[:, None]
         return np.linalg.solve(self.X.T @ WX, WX.T @ y)
 
     def Py(self, w: np.ndarray, y: np.ndarray) -> np.ndarray:
         if self.intercept_only:
-            return w * (y - np.dot(w, y) / w.sum())
+            return w * (y - np.dot(w, y) / np.dot(w, self.ones))
         return w * (y - self.X @ self.coef(w, y))
 
     def Q(self, w: np.ndarray, y: np.ndarray) -> float:
@@ -102,16 +117,17 @@ class _Design:
     def traces(self, w: np.ndarray) -> tuple[float, float]:
         """tr(P) and tr(PP) = sum(P * P)."""
         if self.intercept_only:
-            s = w.sum()
-            s2 = np.dot(w, w)
-            s3 = np.dot(w * w, w)
+            s = np.dot(w, self.ones)
+            w2 = w * w
+            s2 = np.dot(w2, self.ones)
+            s3 = np.dot(w2, w)
             return float(s - s2 / s), float(s2 - 2 * s3 / s + (s2 / s) ** 2)
         P = self.P(w)
         return float(np.trace(P)), float(np.sum(P * P))
 
     def logdet_XWX(self, w: np.ndarray) -> float:
         if self.intercept_only:
-            return math.log(w.sum())
+            return math.log(np.dot(w, self.ones))
         return float(np.linalg.slogdet(self.X.T @ (self.X * w[:, None]))[1])
 
 
@@ -130,6 +146,13 @@ class _Tau2:
 def _mad(y: np.ndarray) -> float:
     med = np.median(y)
     return float(1.4826 * np.median(np.abs(y - med)))
+
+
+def _tau2_max(y: np.ndarray, con: dict[str, Any]) -> float:
+    """metafor's upper end of the tau2 search interval: max(100, 10 mad(yi)^2)."""
+    if con["tau2_max"] is None:
+        return max(100.0, 10 * _mad(y) ** 2)
+    return float(con["tau2_max"])
 
 
 def _estimate_tau2(
@@ -159,10 +182,14 @@ def _estimate_tau2(
         else:
             tau2 = (RSS - (k - p)) / trP
     elif method in ("HE", "ML", "REML", "EB"):
-        P = d.P(np.ones(k))
-        RSS = float(ymc @ P @ ymc)
-        PV = P * v[None, :]
-        trPV = float(np.trace(PV))
+        if d.intercept_only and method != "HE":  # P = I - J/k
+            RSS = float(np.dot(ymc, ymc) - np.dot(ymc, d.ones) ** 2 / k)
+            trPV = float(np.dot(v, d.ones)) * (1 - 1 / k)
+        else:
+            P = d.P(np.ones(k))
+            RSS = float(ymc @ P @ ymc)
+            PV = P * v[None, :]
+            trPV = float(np.trace(PV))
         tau2 = (RSS - trPV) / (k - p)
     elif method == "GENQ":
         A = 1 / v if weights is None else weights
@@ -283,7 +310,7 @@ def _bracket_score(
     lo = con["tau2_min"]
     if _score(ymc, v, d, method, lo) <= 0:
         return lo
-    hi = max(con["tau2_max"], 10 * _mad(ymc + 0) ** 2)
+    hi = _tau2_max(ymc, con)
     for _ in range(60):
         if _score(ymc, v, d, method, hi) < 0:
             break
@@ -311,13 +338,11 @@ def _paule_mandel(
     ymc: np.ndarray, v: np.ndarray, d: _Design, method: str, con: dict[str, Any]
 ) -> tuple[float, str | None]:
     """Paule-Mandel: solve Q(tau2) = k - p (PM) or the chi2 median (PMM), via uniroot."""
-    from scipy.stats import chi2
-
     if np.any(v <= 0):
         raise ValidationError(f"{method} needs positive sampling variances")
     k, p = d.k, d.p
-    target = chi2.ppf(0.5, k - p) if method == "PMM" else k - p
-    lo, hi = con["tau2_min"], con["tau2_max"]
+    target = chi2_ppf(0.5, k - p) if method == "PMM" else k - p
+    lo, hi = con["tau2_min"], _tau2_max(ymc, con)
 
     def f(t: float) -> float:
         return d.Q(1 / (v + t), ymc) - target
@@ -459,12 +484,10 @@ class RmaResult:
         return self.p > 1 or self.coef_names != ("intrcpt",)
 
     def _crit(self, level: float | None = None) -> float:
-        from scipy.stats import norm, t
-
         alpha = 1 - (self.level if level is None else level) / 100
         if self.test == "knha":
-            return float(t.ppf(1 - alpha / 2, self.ddf))
-        return float(norm.ppf(1 - alpha / 2))
+            return float(t_ppf(1 - alpha / 2, self.ddf))
+        return float(norm_ppf(1 - alpha / 2))
 
     def predict(self, newmods: Any = None, level: float | None = None) -> Prediction:
         """Pooled (or fitted) values with CI and prediction interval (metafor ``predict``).
@@ -499,8 +522,6 @@ class RmaResult:
 
     def confint(self, level: float | None = None) -> Confint:
         """Q-profile confidence intervals for tau2, tau, I2, H2 (Viechtbauer 2007)."""
-        from scipy.stats import chi2
-
         if self.method == "EE":
             raise ValidationError("an equal-effects model has no random-effects component")
         if self.k == 1:
@@ -512,14 +533,24 @@ class RmaResult:
         d = _Design(self.X)
         y, v = np.asarray(self.yi), np.asarray(self.vi)
         df = self.k - self.p
-        crit_u = float(chi2.ppf(1 - alpha / 2, df))
-        crit_l = float(chi2.ppf(alpha / 2, df))
+        crit_u = float(chi2_ppf(1 - alpha / 2, df))
+        crit_l = float(chi2_ppf(alpha / 2, df))
         tau2_min = min(0.0, self.tau2)
         tau2_max = max(100.0, self.tau2 * 10, tau2_min * 10)
         tol = self.control.get("tol", R_TOL)
 
-        def Q(t: float) -> float:
-            return d.Q(1 / (v + t), y)
+        if d.intercept_only:  # the same Q, without the layers (uniroot calls it ~30 times)
+            yc, ones = y - y.mean(), d.ones
+
+            def Q(t: float) -> float:
+                w = 1 / (v + t)
+                r = yc - np.dot(w, yc) / np.dot(w, ones)
+                return float(np.dot(w * r, r))
+
+        else:
+
+            def Q(t: float) -> float:
+                return d.Q(1 / (v + t), y)
 
         q_max, q_min = Q(tau2_max), Q(tau2_min)
         lb = ub = math.nan
@@ -709,10 +740,6 @@ def rma(
     ``control`` accepts metafor's ``threshold``, ``maxiter``, ``tol``, ``stepadj``,
     ``tau2_init``, ``tau2_min``, ``tau2_max``, ``ll0check``.
     """
-    from scipy.stats import chi2, norm
-    from scipy.stats import f as f_dist
-    from scipy.stats import t as t_dist
-
     method = _method_name(method)
     if test not in TESTS:
         raise ValidationError(f"unknown test {test!r}; use 'z' or 'knha'")
@@ -742,13 +769,13 @@ def rma(
             raise ValidationError(f"unknown control setting {key!r}")
         con[key] = value
     if not control or "tau2_max" not in control:
-        con["tau2_max"] = max(con["tau2_max"], 10 * _mad(y) ** 2)
+        con["tau2_max"] = None  # max(100, 10 * mad(yi)^2), computed when a search needs it
     X, names = _model_matrix(mods, k, intercept)
     d = _Design(X)
     p = d.p
     if p > k:
         raise ValidationError(f"{p} coefficients but only {k} studies")
-    if np.linalg.matrix_rank(X) < p:
+    if p > 1 and np.linalg.matrix_rank(X) < p:
         raise ValidationError("model matrix not of full rank (redundant moderators)")
     if method not in ("EE", "REML", "ML", "HE", "EB", "GENQ") and np.any(v <= 0):
         raise ValidationError(f"{method} needs positive sampling variances")
@@ -772,6 +799,10 @@ def rma(
         stXAX = np.linalg.inv(X.T @ XA)
         b = stXAX @ (XA.T @ y)
         vb = stXAX @ (XA.T * (v + tau2)) @ XA @ stXAX
+    elif d.intercept_only:
+        sw = float(np.dot(wi, d.ones))
+        vb = np.array([[1 / sw]])
+        b = np.array([np.dot(wi, y) / sw])
     else:
         XW = X * wi[:, None]
         vb = np.linalg.inv(X.T @ XW)
@@ -785,23 +816,26 @@ def rma(
     zval = b / se
     btt = list(range(1, p)) if (intercept and p > 1) else list(range(p))
     m = len(btt)
-    try:
-        QM = float(b[btt] @ np.linalg.solve(vb[np.ix_(btt, btt)], b[btt]))
-    except np.linalg.LinAlgError:
-        QM = math.nan
+    if p == 1:
+        QM = float(b[0] ** 2 / vb[0, 0]) if vb[0, 0] > 0 else math.nan
+    else:
+        try:
+            QM = float(b[btt] @ np.linalg.solve(vb[np.ix_(btt, btt)], b[btt]))
+        except np.linalg.LinAlgError:
+            QM = math.nan
     if test == "knha":
         ddf: int | None = k - p
         QM /= m
         QMdf: tuple[int, int | None] = (m, k - p)
-        QMp = float(f_dist.sf(QM, m, k - p)) if k - p > 0 else math.nan
-        pval = 2 * t_dist.sf(np.abs(zval), k - p) if k - p > 0 else np.full(p, np.nan)
-        crit = float(t_dist.ppf(1 - (1 - level / 100) / 2, k - p)) if k - p > 0 else math.nan
+        QMp = float(f_sf(QM, m, k - p)) if k - p > 0 else math.nan
+        pval = 2 * t_sf(np.abs(zval), k - p) if k - p > 0 else np.full(p, np.nan)
+        crit = float(t_ppf(1 - (1 - level / 100) / 2, k - p)) if k - p > 0 else math.nan
     else:
         ddf = None
         QMdf = (m, None)
-        QMp = float(chi2.sf(QM, m))
-        pval = 2 * norm.sf(np.abs(zval))
-        crit = float(norm.ppf(1 - (1 - level / 100) / 2))
+        QMp = float(chi2_sf(QM, m))
+        pval = 2 * norm_sf(np.abs(zval))
+        crit = float(norm_ppf(1 - (1 - level / 100) / 2))
 
     # heterogeneity, always from the equal-effects weights 1/vi
     if np.all(v > 0):
@@ -809,7 +843,7 @@ def rma(
             w_fe = 1 / v
             ymc = y - y.mean()
             QE = max(0.0, d.Q(w_fe, ymc))
-            QEp = float(chi2.sf(QE, k - p))
+            QEp = float(chi2_sf(QE, k - p))
             vt = (k - p) / d.traces(w_fe)[0]
             if method == "EE":
                 I2 = max(0.0, 100 * (QE - (k - p)) / QE)
