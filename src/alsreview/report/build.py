@@ -60,18 +60,18 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     inline: dict[str, str] = {}
     has_png: dict[str, bool] = {}
-    seen: set[str] = set()
-    for section in sections:
-        for fig in section.figures:
-            if fig.name in seen:
-                raise ValueError(f"two figures are named {fig.name!r}")
-            seen.add(fig.name)
-            svg, png = render_figure(fig)
-            _write(out / f"{fig.name}.svg", svg.encode("utf-8"))
-            if png is not None:
-                _write(out / f"{fig.name}.png", png)
-            inline[fig.name] = _inline(svg)
-            has_png[fig.name] = png is not None
+    figures = [fig for section in sections for fig in section.figures]
+    names = [fig.name for fig in figures]
+    if len(set(names)) != len(names):
+        raise ValueError(
+            f"figure names repeat: {sorted(n for n in set(names) if names.count(n) > 1)}"
+        )
+    for fig, (svg, png) in zip(figures, render_figures(figures), strict=True):
+        _write(out / f"{fig.name}.svg", svg.encode("utf-8"))
+        if png is not None:
+            _write(out / f"{fig.name}.png", png)
+        inline[fig.name] = _inline(svg)
+        has_png[fig.name] = png is not None
     html = render(
         "report.html.j2",
         title=title,
@@ -87,12 +87,41 @@ def write_report(
     return index
 
 
+_PENDING: list[Figure] = []
+
+
+def render_figures(figures: list[Figure]) -> list[tuple[str, bytes | None]]:
+    """Render figures, on every core where the platform can fork (rendering is CPU-bound).
+
+    Forked workers inherit the figures already built in memory, so nothing is pickled but
+    the rendered bytes coming back.
+    """
+    import multiprocessing as mp
+
+    workers = min(len(figures), os.cpu_count() or 1)
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [render_figure(f) for f in figures]
+    global _PENDING
+    _PENDING = figures
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            return pool.map(_render_pending, range(len(figures)), chunksize=1)
+    finally:
+        _PENDING = []
+
+
+def _render_pending(i: int) -> tuple[str, bytes | None]:
+    return render_figure(_PENDING[i])
+
+
 def render_figure(fig: Figure) -> tuple[str, bytes | None]:
     """SVG text and PNG bytes of a figure (matplotlib figures are rendered here)."""
     if fig.figure is None:
         if fig.svg is None:
             raise ValueError(f"figure {fig.name!r} has neither a matplotlib figure nor SVG")
-        return fig.svg, fig.png
+        return fig.svg, fig.png if fig.png is not None else (
+            fig.make_png() if fig.make_png else None
+        )
     import matplotlib
 
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": fig.name}):

@@ -8,6 +8,7 @@ figures come from `report/figures.py` and `report/prisma.py`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import partial
 from typing import Any
 
 from alsreview.evidence.integrity import Finding
@@ -99,7 +100,7 @@ def overview_section(evidence: EvidenceBase, findings: list[Finding]) -> Section
 
 
 def prisma_sections(evidence: EvidenceBase) -> list[Section]:
-    from alsreview.report.prisma import prisma_figure
+    from alsreview.report.prisma import prisma_figure, prisma_png
 
     sections = []
     for review in evidence.reviews:
@@ -108,9 +109,11 @@ def prisma_sections(evidence: EvidenceBase) -> list[Section]:
         figure = prisma_figure(
             flow,
             name=f"prisma_{review.key}",
-            caption=f"PRISMA 2020 flow diagram of {paper.authors.split(',')[0]} et al. "
+            caption=f"PRISMA 2020 flow diagram of {paper.authors.split()[0]} et al. "
             f"({paper.year}), drawn from the counts the review reports.",
+            png=False,
         )
+        figure.make_png = partial(prisma_png, flow)
         html = render(
             "prisma.html.j2",
             paper=paper,
