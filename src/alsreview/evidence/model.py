@@ -67,6 +67,7 @@ class Fact(_Model, Generic[T]):
     provenance: list[Provenance] = Field(alias="from", min_length=1)
     conflicts: list[Alternative] = Field(default_factory=list)
     note: str | None = None
+    derived: bool = False  # computed from printed numbers (say how in `note`), not printed
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @property

@@ -139,7 +139,8 @@ def prisma_flow(review: Review) -> Any:
     f = review.flow
 
     def v(fact: Fact[int] | None) -> int | None:
-        return fact.value if fact is not None else None
+        """Printed counts only: a count derived by arithmetic is 'not reported' here."""
+        return fact.value if fact is not None and not fact.derived else None
 
     databases = {k: x.value for k, x in f.identified.items() if x.value is not None}
     total = None
@@ -155,7 +156,7 @@ def prisma_flow(review: Review) -> Any:
         reports_sought=v(f.reports_sought),
         reports_not_retrieved=v(f.reports_not_retrieved),
         reports_assessed=v(f.reports_assessed),
-        reports_excluded={k: x.value for k, x in f.reports_excluded.items()},
+        reports_excluded={k: v(x) for k, x in f.reports_excluded.items()},
         studies_included=v(f.studies_included),
     )
 
