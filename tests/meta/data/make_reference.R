@@ -68,5 +68,14 @@ for (m in c("REML", "ML", "EB")) {
 }
 out$exact_tau2 <- exact
 
+# --- a data set (k = 20, simulated) on which metafor's REML Fisher scoring oscillates ----
+# rma() stops with "Fisher scoring algorithm did not converge"; the root it misses is found
+# with step halving (stepadj = 0.5) run to a tight threshold.
+nc <- read.csv("tests/meta/data/fisher_nonconvergence.csv", header = FALSE)
+default <- tryCatch({rma(nc[, 1], nc[, 2]); "converged"}, error = function(e) conditionMessage(e))
+r <- rma(nc[, 1], nc[, 2], control = list(stepadj = 0.5, threshold = 1e-13, maxiter = 10000))
+out$nonconvergence <- list(default_message = default, tau2 = r$tau2, estimate = c(r$b),
+  se = r$se, se_tau2 = r$se.tau2, I2 = r$I2)
+
 write_json(out, "tests/meta/data/metafor_extra.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
 cat("wrote tests/meta/data/metafor_extra.json\n")
