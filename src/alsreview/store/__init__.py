@@ -5,6 +5,7 @@ stored records with duplicate links, the screening queue, an append-only event l
 search log (PRISMA-S) and PRISMA 2020 counts (`alsreview.store.prisma`).
 """
 
-from alsreview.store.project import ImportResult, Project, SearchRun
+from alsreview.sources.base import SearchRun
+from alsreview.store.project import ImportResult, Project
 
 __all__ = ["ImportResult", "Project", "SearchRun"]

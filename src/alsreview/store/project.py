@@ -13,7 +13,6 @@ the project; only records new to the project (primaries) enter screening.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import json
 import os
@@ -32,6 +31,7 @@ from alsreview.errors import StoreError
 from alsreview.protocol import PROTOCOL_FILENAME, ReviewProtocol, bundled_protocol_text
 from alsreview.protocol import parse_protocol as _parse_protocol
 from alsreview.records.model import Record
+from alsreview.sources.base import SearchRun
 from alsreview.store.linking import Link, link_records
 from alsreview.store.models import (
     Decision,
@@ -70,18 +70,6 @@ class ImportResult:
             f"import {self.import_id}: {self.n_records} records, {self.n_new} new, "
             f"{self.n_duplicates} duplicates, {self.n_already_retrieved} already retrieved"
         )
-
-
-@dataclass(frozen=True)
-class SearchRun:
-    """A finished search as the store logs it (PRISMA-S: source, query, date, count)."""
-
-    source: str
-    query: str
-    run_at: dt.datetime
-    count: int
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
 
 
 def make_engine(url: str) -> Engine:
