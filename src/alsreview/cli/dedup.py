@@ -1,9 +1,66 @@
-"""CLI commands of the dedup stage (filled in by the issue that builds it)."""
+"""`alsreview dedup FILE`: find duplicate records in an exported file (no project needed).
+
+`--json` prints `{"clusters": [[record_id, ...], ...]}`: clusters of two or more records,
+identified as in the file (the `record_id` column of a CSV, the PMID of PubMed XML/MEDLINE,
+the ID/AN of RIS, the NCT number, the BibTeX key; the 1-based position when the file has no
+ids or they repeat).  Digit-only ids are printed as JSON numbers.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 
+def _id_value(text: str) -> int | str:
+    return int(text) if text.isdigit() and (text == "0" or not text.startswith("0")) else text
+
+
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the main app."""
+    """Add `dedup` to the main app."""
+
+    @app.command("dedup")
+    def dedup_command(
+        file: Path = typer.Argument(..., help="Exported records (RIS, nbib, XML, BibTeX, CSV...)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the clusters as JSON."),
+        format: str | None = typer.Option(
+            None,
+            "--format",
+            help="Force the reader: ris, medline, pubmed_xml, bibtex, "
+            "endnote_xml, csv, tsv, xlsx, ctgov (default: from extension/content).",
+        ),
+        review: bool = typer.Option(False, "--review", help="Also list pairs needing review."),
+        # --project: the store stage may add a `--project DIR` option here that deduplicates
+        # against (and records the result in) a project database instead of a bare file.
+    ) -> None:
+        """Find duplicates in FILE: exact PMID/DOI, then blocked fuzzy matching."""
+        import json
+
+        from alsreview.dedup import deduplicate
+        from alsreview.records import read_records
+
+        records = read_records(file, format=format)
+        ids = [r.source_id for r in records]
+        if any(not i for i in ids) or len(set(ids)) != len(ids):
+            ids = [str(n) for n in range(1, len(records) + 1)]
+        result = deduplicate(records)
+        clusters = sorted(sorted(c.members) for c in result.clusters)
+        if as_json:
+            out: dict[str, object] = {
+                "clusters": [[_id_value(ids[i]) for i in c] for c in clusters]
+            }
+            if review:
+                out["review"] = [
+                    {"ids": [_id_value(ids[p.a]), _id_value(ids[p.b])], "reason": p.reason}
+                    for p in result.review
+                ]
+            typer.echo(json.dumps(out, ensure_ascii=False))
+            return
+        typer.echo(result.summary())
+        for c in result.clusters:
+            members = ", ".join(("*" if i == c.primary else "") + ids[i] for i in sorted(c.members))
+            typer.echo(f"[{members}]  " + "; ".join(m.reason for m in c.merges))
+        if review:
+            for p in result.review:
+                typer.echo(f"review {ids[p.a]} / {ids[p.b]}: {p.reason}")
