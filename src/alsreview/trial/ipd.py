@@ -470,3 +470,29 @@ def _check_aes(df, file, known, problems) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out, columns=[*AE_COLUMNS, "ongoing"])
+
+
+def save_trial(trial: TrialData, folder: str | Path) -> Path:
+    """Write a `TrialData` as a trial data folder (the format `load_trial` reads)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def yesno(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
+        df = df.copy()
+        for c in cols:
+            if c in df.columns:
+                df[c] = df[c].map({True: "yes", False: "no"})
+        return df
+
+    yesno(trial.patients, ("in_efficacy_analysis", "died")).to_csv(
+        folder / "patients.csv", index=False
+    )
+    visits = trial.visits.dropna(axis=1, how="all")
+    visits.to_csv(folder / "visits.csv", index=False, float_format="%.10g")
+    ae = yesno(trial.adverse_events, ("serious", "related"))
+    if "ongoing" in ae.columns:
+        ae["duration_days"] = ae["duration_days"].astype(object)
+        ae.loc[ae["ongoing"].astype(bool), "duration_days"] = "persistent"
+        ae = ae.drop(columns="ongoing")
+    ae.to_csv(folder / "adverse_events.csv", index=False, columns=list(AE_COLUMNS))
+    return folder

@@ -43,7 +43,9 @@ class AdverseEventTable:
             f"{self.n_patients} patients"
         ]
         for r in self.by_term.itertuples():
-            lines.append(f"  {r.term}: {r.events} events, {r.patients} patients ({r.percent:.1f}%)")
+            ev = "event" if r.events == 1 else "events"
+            pt = "patient" if r.patients == 1 else "patients"
+            lines.append(f"  {r.term}: {r.events} {ev}, {r.patients} {pt} ({r.percent:.1f}%)")
         return "\n".join(lines)
 
 
