@@ -4,10 +4,11 @@ In: the project's primary records `[(store id, Record)]` and a new batch `[Recor
 Out: one `Link` per new record that duplicates something (an existing primary, or an
 earlier record of the same batch), with the reason.
 
-Identifiers first (normalised DOI, PMID, PMCID; an NCT number only between registry records,
-since a trial's publications carry its NCT number but are different reports), then - in
-"full" mode - the fuzzy matching of `alsreview.dedup.find_duplicates` on the existing
-primaries plus the batch.  A cluster that holds an existing record keeps that record as its
+"full" mode runs `alsreview.dedup.deduplicate` (identifiers with its safeguards, then
+blocked fuzzy matching; errata and comments kept apart) on the existing primaries plus the
+batch.  "exact" mode only compares identifiers (normalised DOI, PMID, PMCID; an NCT number
+only between registry records, since a trial's publications carry its NCT number but are
+different reports).  A cluster that holds an existing record keeps that record as its
 primary (it is already in screening); otherwise the first record of the batch is primary.
 """
 
@@ -68,23 +69,26 @@ def link_records(
     n_old = len(existing)
     uf = _UnionFind(n_old + len(batch))
     why: dict[int, str] = {}
-    owner: dict[tuple[str, str], int] = {}
-    for node, (_rid, rec) in enumerate(existing):
-        for key in identifier_keys(rec):
-            owner.setdefault(key, node)
-    for j, rec in enumerate(batch):
-        node = n_old + j
-        for key in identifier_keys(rec):
-            other = owner.setdefault(key, node)
-            if other != node and uf.union(other, node):
-                why.setdefault(node, f"same {key[0]} {key[1]}")
-    if mode == "full" and batch:
-        for members, reason in _fuzzy_clusters([r for _, r in existing] + list(batch)):
+    if mode == "full":
+        for members, reasons in _fuzzy_clusters([r for _, r in existing] + list(batch)):
             if all(m < n_old for m in members):
                 continue
             for m in members[1:]:
-                if uf.union(members[0], m):
-                    why.setdefault(max(m, members[0]), reason)
+                uf.union(members[0], m)
+            for m in members:
+                if m >= n_old:
+                    why[m] = reasons.get(m) or next(iter(reasons.values()), "same reference")
+    else:
+        owner: dict[tuple[str, str], int] = {}
+        for node, (_rid, rec) in enumerate(existing):
+            for key in identifier_keys(rec):
+                owner.setdefault(key, node)
+        for j, rec in enumerate(batch):
+            node = n_old + j
+            for key in identifier_keys(rec):
+                other = owner.setdefault(key, node)
+                if other != node and uf.union(other, node):
+                    why.setdefault(node, f"same {key[0]} {key[1]}")
     root_reason: dict[int, str] = {}
     for k in sorted(why):
         root_reason.setdefault(uf.find(k), why[k])
@@ -94,7 +98,7 @@ def link_records(
         root = uf.find(node)
         if root == node:
             continue
-        reason = why.get(node) or root_reason.get(root, "same cluster")
+        reason = why.get(node) or root_reason.get(root, "same reference")
         if root < n_old:
             links.append(Link(j, existing[root][0], None, reason))
         else:
@@ -102,22 +106,16 @@ def link_records(
     return links
 
 
-def _fuzzy_clusters(records: list[Record]) -> list[tuple[list[int], str]]:
-    """Clusters (indices into `records`) found by `alsreview.dedup`, with a reason each.
+def _fuzzy_clusters(records: list[Record]) -> list[tuple[list[int], dict[int, str]]]:
+    """Clusters (sorted indices into `records`) from `alsreview.dedup.deduplicate`, with the
+    reason of the merge that brought each member in."""
+    from alsreview.dedup import deduplicate
 
-    Returns no clusters when the dedup module is not installed yet."""
-    try:
-        from alsreview.dedup import find_duplicates
-    except ImportError:
-        return []
-    result = find_duplicates(records)
-    clusters = getattr(result, "clusters", result)
-    out: list[tuple[list[int], str]] = []
-    for c in clusters:
-        members = getattr(c, "members", None) or getattr(c, "record_indices", None) or c
-        members = sorted(int(m) for m in members)
-        if len(members) < 2:
-            continue
-        reason = getattr(c, "reason", None) or "fuzzy match (title, authors, year, journal)"
-        out.append((members, str(reason)))
+    out = []
+    for c in deduplicate(records).clusters:
+        reasons: dict[int, str] = {}
+        for m in c.merges:
+            reasons.setdefault(m.b, m.reason)
+            reasons.setdefault(m.a, m.reason)
+        out.append((sorted(c.members), reasons))
     return out

@@ -145,23 +145,36 @@ def prisma_counts(project: Project, round: int | None = None) -> PrismaCounts:
     )
 
 
-def _to_flow(flow_cls: Any, c: PrismaCounts) -> Any:
-    """Fill the PrismaFlow fields this module knows; unknown fields keep their defaults."""
-    import dataclasses
+REGISTERS = frozenset({"ctgov", "clinicaltrials.gov", "ictrp", "euctr"})
 
-    names = {f.name for f in dataclasses.fields(flow_cls)}
-    values: dict[str, Any] = {
-        "databases": dict(c.identified),
-        "duplicates_removed": c.duplicates_removed,
-        "records_screened": c.screened,
-        "records_excluded": c.excluded_screening,
-        "reports_sought": c.sought,
-        "reports_not_retrieved": c.not_retrieved,
-        "reports_assessed": c.assessed,
-        "reports_excluded": {c.reason_labels.get(k, k): v for k, v in c.excluded_reasons.items()},
-        "studies_included": c.total_included,
-        "reports_included": c.total_included,
-        "previous_studies": c.previous_included,
-        "new_studies": c.included if c.previous_included is not None else None,
-    }
-    return flow_cls(**{k: v for k, v in values.items() if k in names})
+
+def _to_flow(flow_cls: Any, c: PrismaCounts) -> Any:
+    """The PRISMA 2020 diagram's counts; trial registries go to the registers box."""
+    from alsreview.report.prisma import PreviousReview
+
+    databases = {k: v for k, v in c.identified.items() if k not in REGISTERS}
+    registers = {k: v for k, v in c.identified.items() if k in REGISTERS}
+    previous = None
+    if c.previous_included is not None:
+        previous = PreviousReview(
+            studies_included=c.previous_included,
+            reports_included=c.previous_included,
+            total_studies=c.total_included,
+            total_reports=c.total_included,
+        )
+    return flow_cls(
+        databases=databases,
+        registers=registers,
+        duplicates_removed=c.duplicates_removed,
+        automation_removed=0,
+        other_removed=0,
+        records_screened=c.screened,
+        records_excluded=c.excluded_screening,
+        reports_sought=c.sought,
+        reports_not_retrieved=c.not_retrieved,
+        reports_assessed=c.assessed,
+        reports_excluded={c.reason_labels.get(k, k): v for k, v in c.excluded_reasons.items()},
+        studies_included=c.included,
+        reports_included=c.included,
+        previous=previous,
+    )

@@ -392,13 +392,12 @@ class Project:
             known: set[tuple[str, str]] = set()
             id_list = sorted(ids)
             for i in range(0, len(id_list), 900):
-                known.update(
-                    s.execute(
-                        select(StoredRecord.source, StoredRecord.source_id).where(
-                            StoredRecord.source_id.in_(id_list[i : i + 900])
-                        )
-                    ).tuples()
+                rows = s.execute(
+                    select(StoredRecord.source, StoredRecord.source_id).where(
+                        StoredRecord.source_id.in_(id_list[i : i + 900])
+                    )
                 )
+                known.update((a, b) for a, b in rows)
             seen: set[tuple[str, str]] = set()
             for i, r in enumerate(records):
                 key = (r.source, r.source_id)
