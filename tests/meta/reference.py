@@ -31,7 +31,9 @@ Path_ = tuple[str | int, ...]
 #: every (file name, leaf path) compared in this pytest session
 CHECKED: set[tuple[str, Path_]] = set()
 
-#: metadat column names of 2x2 tables mapped to metafor's escalc arguments
+#: metadat column names of 2x2 tables mapped to metafor's escalc arguments (dat.bcg's
+#: tpos/tneg/cpos/cneg, the xt/nt/xc/nc of dat.damico2009 and dat.pagliaro1992, and the
+#: x1i/x2i event counts some data sets use next to n1i/n2i)
 RAW_ALIASES = {
     "tpos": "ai",
     "tneg": "bi",
@@ -41,6 +43,8 @@ RAW_ALIASES = {
     "nt": "n1i",
     "xc": "ci",
     "nc": "n2i",
+    "x1i": "ai",
+    "x2i": "ci",
 }
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from alsreview.errors import ValidationError
 from alsreview.meta.distributions import chi2_sf, norm_ppf, norm_sf, t_ppf, t_sf
-from alsreview.meta.rma import CONTROL_DEFAULTS, _method_name, rma
+from alsreview.meta.rma import CONTROL_DEFAULTS, _bracket_score, _Design, _method_name, rma
 
 VECTORISED = ("EE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB")
 FIELDS = (
@@ -126,6 +126,7 @@ def rma_batch(
     if np.any(V <= 0):
         raise ValidationError("rma_batch needs positive sampling variances")
     con = dict(CONTROL_DEFAULTS)
+    con["tau2_max"] = None  # as rma: max(100, 10 mad(yi)^2) unless given
     con.update({key.replace(".", "_"): value for key, value in (control or {}).items()})
 
     if method not in VECTORISED:
@@ -205,12 +206,13 @@ def rma_batch(
             active[rows[done]] = False
             if it > maxiter:
                 stuck = rows[~done]
-                for i in stuck:  # refit with rma's bracketing fallback
-                    tau2[i] = rma(Y[i], V[i], method=method, control=control).tau2
+                design = _Design(np.ones((k, 1)))
+                for i in stuck:  # rma's fallback: bracket the root of the score
+                    tau2[i] = _bracket_score(ymc[i], V[i], design, method, con)
                 fallback[stuck] = True
                 active[stuck] = False
         if method in ("ML", "REML") and con["ll0check"]:
-            check = ~fallback & (tau2 > threshold)
+            check = tau2 > threshold
             if check.any():
                 ll0 = _loglik(ymc, V, np.zeros(n), method)
                 ll = _loglik(ymc, V, tau2, method)
