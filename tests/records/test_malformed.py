@@ -16,6 +16,7 @@ from alsreview.records.medline import parse_medline
 from alsreview.records.pubmed_xml import parse_pubmed_xml
 from alsreview.records.ris import parse_ris
 from alsreview.records.tabular import parse_delimited, parse_xlsx
+from alsreview.records.wos import parse_wos
 
 DATA = Path(__file__).parent / "data"
 READERS = {
@@ -27,6 +28,8 @@ READERS = {
     "zotero.bib": parse_bibtex,
     "rayyan_export.csv": parse_delimited,
     "ctgov_v2_search.json": parse_ctgov_json,
+    "wos_savedrecs.txt": parse_wos,
+    "csv-pubmed.csv": parse_delimited,
 }
 ALL_READERS = [*set(READERS.values()), parse_xlsx]
 
@@ -69,7 +72,7 @@ def test_random_bytes(reader, blob):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    reader=st.sampled_from([parse_ris, parse_medline, parse_bibtex, parse_delimited]),
+    reader=st.sampled_from([parse_ris, parse_medline, parse_bibtex, parse_delimited, parse_wos]),
     text=st.text(alphabet=st.sampled_from(list('TYERAU -\n@{}=,"PMID0123\t;')), max_size=200),
 )
 def test_format_shaped_text(reader, text):
@@ -92,12 +95,14 @@ def test_format_shaped_text(reader, text):
         (parse_pubmed_xml, b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID>"
          b"<Article><ArticleTitle>A</ArticleTitle></Article></MedlineCitation></PubmedArticle>\n"
          b"<PubmedArticle><MedlineCitation>\n</PubmedArticleSet>", 2, 3),
+        (parse_wos, b"FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nTI A\nER\nPT J\nTI B\n",
+         2, 6),
         (parse_endnote_xml, b"<xml><records><record><titles><title>A</title></titles>\n</record>"
          b"<record>\n<titles></record></records></xml>", 2, 3),
     ],
     ids=["ris-no-final-ER", "ris-TY-before-ER", "ris-tag-outside", "ris-text-outside",
          "nbib-no-PMID", "nbib-bad-line", "nbib-bad-pmid", "bib-unclosed", "csv-extra-cell",
-         "csv-open-quote", "pubmed-xml-truncated", "endnote-xml-mismatch"],
+         "csv-open-quote", "pubmed-xml-truncated", "wos-no-ER", "endnote-xml-mismatch"],
 )  # fmt: skip
 def test_errors_name_record_and_line(reader, payload, record, line):
     with pytest.raises(ImportFormatError) as info:

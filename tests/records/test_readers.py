@@ -158,3 +158,26 @@ def test_shared_screening_csv_reads_with_record_ids():
     assert recs[0].source_id == "1" and recs[0].pmid == "10051933"
     assert recs[0].authors[0] == "E J Reimer"
     assert {r.decision for r in recs} == {"included", "excluded"}
+
+
+def test_wos_plain_text():
+    berry, cudkowicz, abstract = read("wos_savedrecs.txt")
+    assert sniff_format((DATA / "wos_savedrecs.txt").read_bytes(), "savedrecs.txt") == "wos"
+    assert berry.authors == ["Berry, James D.", "Cudkowicz, Merit E.", "Windebank, Anthony J."]
+    assert berry.title.endswith("ALS Safety, clinical, and biomarker results")
+    assert (berry.pmid, berry.doi, berry.pages) == (
+        "31719134",
+        "10.1212/wnl.0000000000008620",
+        "E2294-E2305",
+    )
+    assert berry.source_id == "WOS:000507355000012"
+    assert cudkowicz.journal == "MUSCLE & NERVE" and cudkowicz.journal_abbrev == "Muscle Nerve"
+    assert "Meeting Abstract" in abstract.publication_types
+
+
+def test_pubmed_csv_citation_and_comma_authors():
+    petrou, berry = read("csv-pubmed.csv")
+    assert petrou.source_id == "26751635"  # no record_id column: the PMID
+    assert len(petrou.authors) == 12 and petrou.authors[-1] == "Karussis D"
+    assert (petrou.volume, petrou.issue, petrou.pages) == ("73", "3", "337-44")
+    assert berry.pages == "e2294-e2305" and berry.pmcid == "PMC7011384"

@@ -1,7 +1,8 @@
 """Bibliographic records: the Record model, and readers/writers per file format.
 
 In: files exported by databases and reference managers (RIS, MEDLINE/nbib, PubMed XML,
-BibTeX, EndNote XML, CSV/TSV/XLSX, ClinicalTrials.gov JSON).  Out: lists of `Record`.
+BibTeX, EndNote XML, Web of Science plain text, CSV/TSV/XLSX, ClinicalTrials.gov JSON).
+Out: lists of `Record`.
 
 `read_records(path, format=None)` picks the reader from `format`, else from the extension,
 else by looking at the first bytes; `write_records(records, path, format=None)` writes RIS,
@@ -28,7 +29,9 @@ __all__ = [
     "write_records",
 ]
 
-FORMATS = ("ris", "medline", "pubmed_xml", "bibtex", "endnote_xml", "csv", "tsv", "xlsx", "ctgov")
+FORMATS = (
+    "ris", "medline", "pubmed_xml", "bibtex", "endnote_xml", "wos", "csv", "tsv", "xlsx", "ctgov",
+)  # fmt: skip
 _EXTENSIONS = {
     ".ris": "ris",
     ".enw": "ris",
@@ -66,6 +69,8 @@ def sniff_format(data: bytes, name: str = "") -> str:
         )
     if text.startswith(("{", "[")):
         return "ctgov"
+    if text.startswith(("FN ", "VR ")) or re.match(r"PT [JBCSP]\n", text):
+        return "wos"
     if re.search(r"^TY\s{1,2}- ", text, re.MULTILINE):
         return "ris"
     if re.search(r"^PMID- ?\d", text, re.MULTILINE):
@@ -94,6 +99,8 @@ def _reader(fmt: str) -> Callable[[bytes, str | None], list[Record]]:
 
         def reader(data: bytes, path: str | None) -> list[Record]:
             return parse_delimited(data, path, delimiter)
+    elif fmt == "wos":
+        from alsreview.records.wos import parse_wos as reader
     elif fmt == "xlsx":
         from alsreview.records.tabular import parse_xlsx as reader
     elif fmt == "ctgov":

@@ -23,27 +23,55 @@ from alsreview.records.model import Record
 from alsreview.records.textfile import decode_export
 
 ALIASES: dict[str, tuple[str, ...]] = {
-    "record_id": ("record_id", "key", "id", "eid", "accession number", "covidence #"),
+    "record_id": (
+        "record_id",
+        "key",
+        "id",
+        "eid",
+        "accession number",
+        "covidence #",
+        "ut",
+    ),
     "title": ("title", "primary_title", "article title", "document title", "ti"),
     "abstract": ("abstract", "abstract note", "notes_abstract", "ab"),
-    "authors": ("authors", "author", "author names", "first_authors", "au"),
-    "journal": ("journal", "source title", "publication title", "journal_name", "source", "so"),
-    "journal_abbrev": ("journal_abbrev", "abbreviated source title", "journal abbreviation"),
+    "authors": ("authors", "author", "author names", "first_authors", "af", "au"),
+    "journal": (
+        "journal",
+        "source title",
+        "publication title",
+        "journal_name",
+        "journal/book",
+        "source",
+        "so",
+    ),
+    "journal_abbrev": (
+        "journal_abbrev",
+        "abbreviated source title",
+        "journal abbreviation",
+        "ji",
+        "j9",
+    ),
     "year": ("year", "publication year", "pubyear", "py", "publication_year"),
     "volume": ("volume", "vl"),
     "issue": ("issue", "number", "is"),
     "pages": ("pages", "page", "pg"),
-    "page_start": ("page start", "start_page", "sp"),
+    "page_start": ("page start", "start_page", "sp", "bp"),
     "page_end": ("page end", "end_page", "ep"),
-    "article_number": ("art. no.", "article number"),
-    "doi": ("doi", "do"),
-    "pmid": ("pmid", "pubmed id", "pubmedid", "pubmed_id", "pubmed"),
+    "article_number": ("art. no.", "article number", "ar"),
+    "doi": ("doi", "do", "di"),
+    "pmid": ("pmid", "pubmed id", "pubmedid", "pubmed_id", "pubmed", "pm"),
     "pmcid": ("pmcid", "pmc id", "pmc_id"),
     "nct_id": ("nct_id", "nct", "nct number", "trial registration"),
     "eudract_id": ("eudract_id", "eudract"),
-    "keywords": ("keywords", "author keywords", "kw", "tags"),
+    "keywords": ("keywords", "author keywords", "kw", "tags", "de"),
     "mesh_terms": ("mesh_terms", "mesh terms", "index keywords"),
-    "publication_types": ("publication_types", "document type", "publication type", "type"),
+    "publication_types": (
+        "publication_types",
+        "document type",
+        "publication type",
+        "type",
+        "dt",
+    ),
     "language": ("language", "language of original document", "la"),
     "url": ("url", "link", "ur"),
     "source": ("database",),
@@ -51,6 +79,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "decision": ("decision",),
     "labels": ("labels",),
     "notes": ("notes", "note", "n1"),
+    "citation": ("citation",),
     "included": (
         "label_included",
         "included",
@@ -65,8 +94,12 @@ _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
 _PUBMED_URL = re.compile(r"(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/)(\d+)")
 
 
+_SHORT_NAME = re.compile(r"^[^\W\d][\w'’ -]*\s[A-Z]{1,4}$")
+_CITATION = re.compile(r";\s*(?P<volume>[^():;]+)?(?:\((?P<issue>[^)]+)\))?:(?P<pages>[^.;\s]+)")
+
+
 def _split_authors(text: str) -> list[str]:
-    text = text.strip()
+    text = text.strip().rstrip(".") if re.search(r"\s[A-Z]{1,4}\.$", text.strip()) else text.strip()
     if not text:
         return []
     if ";" in text:
@@ -75,6 +108,8 @@ def _split_authors(text: str) -> list[str]:
         parts = text.split(" and ")
     elif re.search(r"\.,\s", text):  # 'Petrou, P., Gothelf, Y.' (older Scopus)
         parts = re.split(r"(?<=\.),\s", text)
+    elif "," in text and all(_SHORT_NAME.match(p.strip()) for p in text.split(",")):
+        parts = text.split(",")  # PubMed CSV: 'Petrou P, Gothelf Y, Argov Z'
     else:
         parts = [text]
     return [p.strip() for p in parts if p.strip()]
@@ -145,6 +180,12 @@ def rows_to_records(
             pages = get("page_start") + (f"-{get('page_end')}" if get("page_end") else "")
         if not pages:
             pages = get("article_number")
+        volume, issue = get("volume"), get("issue")
+        cm = _CITATION.search(get("citation")) if get("citation") else None
+        if cm:  # PubMed CSV: 'JAMA Neurol. 2016 Mar;73(3):337-44. doi: ...'
+            volume = volume or (cm.group("volume") or "").strip()
+            issue = issue or (cm.group("issue") or "").strip()
+            pages = pages or cm.group("pages")
         decision = get("decision").lower() or _decision_from_label(get("included"))
         labels = _split_list(get("labels"))
         notes = get("notes")
@@ -171,8 +212,8 @@ def rows_to_records(
                 journal=get("journal"),
                 journal_abbrev=get("journal_abbrev"),
                 year=int(year_m.group(1)) if year_m else None,
-                volume=get("volume"),
-                issue=get("issue"),
+                volume=volume,
+                issue=issue,
                 pages=pages,
                 doi=get("doi") or None,
                 pmid=pmid or None,
@@ -185,7 +226,7 @@ def rows_to_records(
                 language=get("language"),
                 url=get("url"),
                 source=get("source") or ("rayyan" if rayyan else source),
-                source_id=record_id or get("source_id") or str(number),
+                source_id=record_id or get("source_id") or pmid or str(number),
                 decision=decision or None,
                 labels=labels,
                 notes=notes,
