@@ -14,6 +14,7 @@ also appear as ids in the SVG.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,7 @@ def forest(
     )
     ref = (1.0 if exp else 0.0) if refline is None else refline
     ax.axvline(ref, color="0.4", lw=0.8, ls=":", zorder=1)
+    xs_all.append(np.array([math.log(ref) if exp else ref]))
     lo_all = min(float(np.nanmin(x)) for x in xs_all)
     hi_all = max(float(np.nanmax(x)) for x in xs_all)
     pad = 0.05 * (hi_all - lo_all or 1.0)
