@@ -679,3 +679,42 @@ def test_sykova_table3_headache_rows_in_the_seed_text():
     assert len(re.findall(r"Headache", block)) == 7
     assert len(re.findall(r"Respiratory failure", block)) == 4
     assert len(re.findall(r"PEG insertion", block)) == 2
+
+
+def test_phases_fit_blume_discussion_tally(ev):
+    # Discussion: 8 studies phase I, 3 only phase II, 6 phase I and II jointly, 1 phase III.
+    phases = Counter()
+    for s in _blume(ev):
+        p = s.phase.value if s.phase else None
+        if p is None:
+            phases["not stated"] += 1
+        elif p == "III":
+            phases["III"] += 1
+        elif p == "II":
+            phases["II"] += 1
+        elif p == "I":
+            phases["I"] += 1
+        else:  # I/IIa, I/II and IIa, I and II
+            phases["I and II"] += 1
+    assert phases["III"] == 1 and phases["II"] == 3
+    assert phases["I"] <= 8 and phases["I and II"] <= 6
+    # the studies without a stated phase fill exactly the gap to the Discussion's counts
+    assert (8 - phases["I"]) + (6 - phases["I and II"]) == phases["not stated"]
+
+
+def test_significant_alsfrs_results_against_blume_discussion(ev):
+    # Discussion: only refs 24-26 and 30 had significant results (p < 0.05); the Results add
+    # a transient effect for ref 35 (months 1-4) and subgroup effects for refs 23 and 28.
+    whole_population = set()
+    any_result = set()
+    for s in _blume(ev):
+        for o in s.efficacy:
+            if not o.measure.startswith("alsfrs") or not (o.p_value and o.p_value.significant):
+                continue
+            any_result.add(BLUME_REFS[s.id])
+            if o.subgroup is None and o.direction == "favours treatment":
+                whole_population.add(BLUME_REFS[s.id])
+    assert whole_population == {24, 25, 26, 30, 35}
+    assert any_result == {23, 24, 25, 26, 28, 30, 35}
+    (transient,) = [o for o in ev.study("mazzini2019").efficacy if o.p_value]
+    assert transient.window == "months 1-4 after transplantation"
