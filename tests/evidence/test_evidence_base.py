@@ -399,7 +399,7 @@ def test_route_and_cell_type_counts_match_blume_results(ev):
     routes = Counter()
     for s in _blume(ev):
         if s.id == "rushkevich2015":  # the Results say IMd + IV for ref 25
-            r = _value_at(s.routes, "blume2026", "Results")
+            r = _value_at(s.routes, "blume2026", "Types of stem cells")
         else:
             r = s.routes.value
         routes[tuple(sorted(r))] += 1
