@@ -93,6 +93,14 @@ def test_init_import_search_prisma_export(tmp_path, capsys, server, monkeypatch)
     lines = [ln for ln in out.splitlines() if ln.startswith("pubmed")]
     assert len(lines) == 2  # the bundled protocol has two PubMed searches
 
+    code, out, _ = run(capsys, "search", "-p", str(proj), "--log")
+    rows = [ln.split("\t") for ln in out.splitlines()[1:]]
+    assert [(r[0], r[1], r[3], r[4]) for r in rows] == [
+        ("0", "pubmed", "2012-08-21", "2022-08-21"),
+        ("0", "pubmed", "2013-01-01", "2024-03-01"),
+    ]
+    assert "(pluripotent stem cells)" in rows[0][7]
+
     code, out, _ = run(capsys, "prisma", "-p", str(proj), "--json")
     counts = json.loads(out)
     assert counts["identified"]["scopus"] == 4 and counts["identified"]["pubmed"] > 2

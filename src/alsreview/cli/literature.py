@@ -55,12 +55,23 @@ def register(app: typer.Typer) -> None:
         update: bool = typer.Option(
             False, "--update", help="Start a living-update round: search since the last run."
         ),
+        log: bool = typer.Option(
+            False, "--log", help="Only print the search log (PRISMA-S) and stop."
+        ),
     ) -> None:
         """Run the protocol's searches and import the records (only new ones are screened)."""
         from alsreview.store import Project
         from alsreview.store.living import run_searches
 
         with Project.open(project) as p:
+            if log:
+                typer.echo("round\tsource\trun_at\tdate_from\tdate_to\thits\tretrieved\tquery")
+                for e in p.search_log():
+                    typer.echo(
+                        f"{e.round}\t{e.source}\t{e.run_at:%Y-%m-%d %H:%M}\t{e.date_from or ''}"
+                        f"\t{e.date_to or ''}\t{e.count}\t{e.retrieved}\t{e.query}"
+                    )
+                return
             if update:
                 typer.echo(f"update round {p.start_update()}")
             outcomes = run_searches(
