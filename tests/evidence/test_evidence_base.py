@@ -71,6 +71,14 @@ BLUME_TABLE1 = [
     ("Yamashita et al. 2023", 5, "MUSE allogeneous", {"IV"}, "yamashita2023"),
 ]
 
+ROUTE_WORDS = {
+    "intrathecal": "IT",
+    "intramedullary": "IMd",
+    "intraspinal": "IMd",
+    "intramuscular": "IM",
+    "intravenous": "IV",
+}
+
 # 001_* reference list numbers of the 18 included trials (refs 23-40).
 BLUME_REFS = {
     "kim2014": 23, "oh2015": 24, "rushkevich2015": 25, "sykova2017": 26, "petrou2016": 27,
@@ -211,6 +219,8 @@ def test_blume_table1_trial_present_as_printed(ev, row):
     assert printed.values["Author/Year"] == label
     assert printed.values["Patients"] == patients
     assert printed.values["Cell type"] == printed_cell
+    route_text = printed.values["Route of administration"].lower()
+    assert {code for word, code in ROUTE_WORDS.items() if word in route_text} == routes
 
 
 def test_blume_table1_has_exactly_the_18_trials(ev):
