@@ -164,6 +164,14 @@ def test_bad_input(kwargs: dict, match: str) -> None:
         rma(**kwargs)
 
 
+def test_confint_refuses_what_it_cannot_do() -> None:
+    yi, vi = EXTRA["subgroups"]["yi"], EXTRA["subgroups"]["vi"]
+    with pytest.raises(ValidationError, match="equal-effects"):
+        rma(yi, vi, method="EE").confint()
+    with pytest.raises(ValidationError, match="generalised-Q"):
+        rma(yi, vi, method="GENQ").confint()
+
+
 def test_every_method_has_a_summary() -> None:
     yi, vi = EXTRA["subgroups"]["yi"], EXTRA["subgroups"]["vi"]
     for method in METHODS:

@@ -137,7 +137,7 @@ def run_meta(
         pred = fit.predict()
         out["predict"] = pred.to_dict()
         text.append(pred.summary())
-        if fit.method != "EE" and fit.k > 1:
+        if fit.method not in ("EE", "GENQ") and fit.k > 1:
             ci = fit.confint()
             out["confint"] = ci.to_dict()
             text.append(ci.summary())

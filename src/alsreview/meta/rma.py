@@ -524,6 +524,11 @@ class RmaResult:
         """Q-profile confidence intervals for tau2, tau, I2, H2 (Viechtbauer 2007)."""
         if self.method == "EE":
             raise ValidationError("an equal-effects model has no random-effects component")
+        if self.method == "GENQ":
+            raise ValidationError(
+                "for GENQ fits metafor's confint uses the generalised-Q distribution "
+                "(Farebrother's algorithm), which is not implemented; refit with another method"
+            )
         if self.k == 1:
             raise ValidationError("confidence intervals for tau2 need k > 1")
         if np.any(self.vi <= 0):
