@@ -728,3 +728,21 @@ def test_significant_alsfrs_results_against_blume_discussion(ev):
     assert any_result == {23, 24, 25, 26, 28, 30, 35}
     (transient,) = [o for o in ev.study("mazzini2019").efficacy if o.p_value]
     assert transient.window == "months 1-4 after transplantation"
+
+
+def test_blume_frequent_adverse_effects_are_non_serious(ev):
+    # Results, Safety: the frequent AEs were treated without further problems; serious ones
+    # were cervical kyphosis, iatrogenic diabetes, oedema with deterioration, refractory pain.
+    serious_terms = {
+        "cervical kyphosis",
+        "iatrogenic diabetes",
+        "acute neurological deterioration from spinal cord oedema",
+        "refractory pain",
+    }
+    seen = 0
+    for study in _blume(ev):
+        for ae in study.safety.adverse_events:
+            if any(p.source == "blume2026" for p in ae.provenance):
+                assert ae.serious is (ae.term in serious_terms), (study.id, ae.term)
+                seen += 1
+    assert seen == sum(len(refs) for refs in BLUME_SAFETY.values()) + 1  # Syková: 2 headache rows
