@@ -406,7 +406,11 @@ def run_datatools(python: str, records: list[Record], mode: str) -> tuple[set, f
         script.write_text(DATATOOLS_SCRIPT)
         t0 = time.perf_counter()
         out = subprocess.run(
-            [python, str(script), str(path), mode], capture_output=True, text=True, check=True
+            [python, str(script), str(path), mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp,  # asreview writes a synergy_cache.sqlite into its working directory
         )
         seconds = time.perf_counter() - t0
     result = json.loads(out.stdout.strip().splitlines()[-1])

@@ -357,14 +357,15 @@ def _id_conflict(a: _Key, b: _Key) -> str | None:
 def _judge(a: _Key, b: _Key, s: DedupSettings) -> tuple[str, str, float]:
     """('merge' | 'review' | 'no', reason, score) for a candidate pair without a shared id."""
     sim = _title_sim(a, b)
-    if sim < s.title_review:
+    prefix = _is_title_prefix(a.title, b.title)
+    if sim < s.title_review and not prefix:
         return "no", "", sim
     if a.kind != b.kind:
         return "no", "", sim
     author = _same_author(a, b)
     conflicts = _conflicts(a, b)
     id_conflict = _id_conflict(a, b)
-    short = len(a.title.split()) < s.short_title_words
+    short = min(len(a.title.split()), len(b.title.split())) < s.short_title_words
     text = f"title {sim:.2f}"
     if id_conflict or conflicts or author is False:
         why = id_conflict or ", ".join(conflicts) or "first authors differ"
@@ -392,12 +393,24 @@ def _judge(a: _Key, b: _Key, s: DedupSettings) -> tuple[str, str, float]:
         extra = "volume/page" if detail_match else "abstract"
         year = "year" if year_same else "year ±1"
         return "merge", f"fuzzy: {text}, first author, {year}, {extra}", sim
+    if prefix and author and year_close(a, b):
+        return (
+            "merge",
+            f"fuzzy: one title is the other without its subtitle ({text}), first author, year",
+            sim,
+        )
     full_citation = (
         a.volume and a.volume == b.volume and a.first_page and a.first_page == b.first_page
     )
     if author is None and full_citation and sim >= s.title_sure and year_close(a, b):
         return "merge", f"fuzzy: {text}, volume, first page, year (authors missing)", sim
     return "review", f"{text}, first author {'agrees' if author else 'unknown'}", sim
+
+
+def _is_title_prefix(a: str, b: str, min_words: int = 8) -> bool:
+    """The shorter title is the longer one cut at a word boundary (subtitle or truncation)."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short.split()) >= min_words and long.startswith(short + " ")
 
 
 def year_close(a: _Key, b: _Key) -> bool:

@@ -216,3 +216,19 @@ def test_cli_dedup_bad_file_is_a_clean_error(tmp_path):
     assert proc.returncode == 1
     assert "bad.ris" in proc.stderr and "record 1" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_title_without_subtitle_merges_only_with_author_and_year():
+    full = rec(
+        title="Intraspinal neural stem cell transplantation in amyotrophic lateral sclerosis: "
+        "first results of the multicentre open-label trial",
+        authors=["Feldman EL"], volume="", pages="",
+    )
+    cut = rec(
+        title="Intraspinal neural stem cell transplantation in amyotrophic lateral sclerosis",
+        authors=["Feldman, Eva L."], volume="", pages="",
+    )
+    (cluster,) = deduplicate([full, cut]).clusters
+    assert "without its subtitle" in cluster.merges[0].reason
+    other_author = rec(title=cut.title, authors=["Glass JD"], volume="", pages="")
+    assert deduplicate([full, other_author]).clusters == ()
