@@ -69,11 +69,15 @@ def reference_files() -> list[str]:
 
 @cache
 def _load(name: str) -> str:
-    return (reference_dir() / name).read_text(encoding="utf-8")
+    path = Path(name)
+    if not path.is_absolute():
+        path = reference_dir() / name
+    return path.read_text(encoding="utf-8")
 
 
 def load(name: str) -> dict[str, Any]:
-    """A fresh copy of one reference file's JSON."""
+    """A fresh copy of one reference file's JSON (a file name in the reference folder, or
+    an absolute path to a file of the same shape elsewhere)."""
     return json.loads(_load(name))
 
 
