@@ -13,9 +13,15 @@ What is checked against what:
 - Cochrane combining formula and change-score SD against the raw data they summarise.
 - `prepost_sensitivity` against metafor's pre-post reference file (prepost_slopes.json).
 
-Not done: the papers' own worked examples could not be retrieved with the tools available
-to this project (only the opening pages of the articles are stored), so no example from the
-text of Luo 2018, Wan 2014 or Shi 2020 is tested to its printed digits.
+- Printed worked numbers of the Cochrane Handbook: the cross-over example of 5.1 section
+  16.4.6.4 (SDs 2.38 and 2.21, n = 10, imputed correlation 0.68 -> SE of the mean
+  difference 0.583; an imputed SD of differences of 2 -> 0.632) and the CI divisors
+  3.29 / 3.92 / 5.15 for 90 / 95 / 99% intervals.
+
+Not done: the worked examples of Luo 2018, Wan 2014 and Shi 2020 could not be retrieved
+with the tools available to this project (only the opening pages of the articles are
+stored), so none of them is tested to its printed digits; their formulas are checked as
+described above instead.
 """
 
 from __future__ import annotations
@@ -133,6 +139,21 @@ def test_sd_from_se_and_ci():
     assert sd_from_ci(1.0, 4.92, 100) == pytest.approx(10.0, rel=1e-4)
     # small group: t quantile on n - 1 df
     assert sd_from_ci(2.0, 6.0, 25) == pytest.approx(5 * 4 / (2 * t.isf(0.025, 24)), rel=1e-12)
+
+
+def test_cochrane_handbook_crossover_example():
+    """Handbook 5.1, 16.4.6.4: SD of the differences from an imputed correlation of 0.68."""
+    sd_diff = change_sd(2.38, 2.21, 0.68)
+    assert round(sd_diff / math.sqrt(10), 3) == 0.583
+    assert round(2 / math.sqrt(10), 3) == 0.632  # the same via sd_from_se's inverse
+    assert sd_from_se(0.632, 10) == pytest.approx(2.0, abs=5e-4)
+
+
+@pytest.mark.parametrize(("level", "divisor"), [(90, 3.29), (95, 3.92), (99, 5.15)])
+def test_ci_divisors_printed_in_the_handbook(level, divisor):
+    n, width = 400, 2.0
+    sd = sd_from_ci(0.0, width, n, level=level, distribution="normal")
+    assert round(math.sqrt(n) * width / sd, 2) == divisor
 
 
 def test_combine_groups_reproduces_pooled_raw_data():
