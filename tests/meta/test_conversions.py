@@ -26,6 +26,8 @@ described above instead.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
