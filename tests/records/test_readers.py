@@ -69,7 +69,8 @@ def test_endnote_ris_bom_crlf_continuations_and_rayyan_votes():
 
 def test_wos_ris():
     (berry,) = read("wos.ris")
-    assert berry.source_id == "WOS:000507355000012"
+    assert berry.extra["accession_number"] == "WOS:000507355000012"
+    assert berry.source_id == "1"  # no ID tag: the position in the file
     assert berry.journal_abbrev == "Neurology"
     assert berry.year == 2019 and berry.pages == "E2294-E2305"
 

@@ -226,7 +226,7 @@ def _to_record(fields: dict[str, list[str]], number: int) -> Record:
         language=_first(fields, "LA"),
         url=_first(fields, "UR", "L2"),
         source=db or "ris",
-        source_id=(_first(fields, "ID").split(" [")[0] or accession or str(number)),
+        source_id=_first(fields, "ID").split(" [")[0] or str(number),
         decision=note.decision if note else None,
         labels=note.labels if note else [],
         notes=note.text if note else "",
