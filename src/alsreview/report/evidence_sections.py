@@ -65,7 +65,7 @@ def _order(groups: dict[str, list[Study]], kind: str) -> list[tuple[str, list[St
     def key(name: str) -> tuple[int, str]:
         if kind == "cell":
             return (known.index(name) if name in known else len(known), name)
-        return (name.count("+"), name)
+        return (99 if name == "not reported" else name.count("+"), name)
 
     return [
         (g, sorted(groups[g], key=lambda s: (s.citation.year, s.label)))
@@ -80,16 +80,40 @@ def grouped(studies: list[Study], by: str) -> list[tuple[str, list[Study]]]:
     return _order(groups, by)
 
 
+def cohorts(evidence: EvidenceBase) -> list[list[Study]]:
+    """Studies grouped into cohorts: entries linked by `related` report overlapping patients."""
+    parent = {s.id: s.id for s in evidence.studies}
+
+    def root(i: str) -> str:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for s in evidence.studies:
+        for link in s.related:
+            parent[root(s.id)] = root(link.study_id)
+    groups: dict[str, list[Study]] = defaultdict(list)
+    for s in evidence.studies:
+        groups[root(s.id)].append(s)
+    return list(groups.values())
+
+
 # ---------------------------------------------------------------- sections
 def overview_section(evidence: EvidenceBase, findings: list[Finding]) -> Section:
     studies = evidence.studies
     patients = sum(s.patients_enrolled.value or 0 for s in studies)
+    unique_patients = sum(
+        max(s.patients_enrolled.value or 0 for s in cohort) for cohort in cohorts(evidence)
+    )
     disputed = sum(1 for s in studies for f in s.facts().values() if f.disputed)
     html = render(
         "overview.html.j2",
         evidence=evidence,
         n_studies=len(studies),
         n_patients=patients,
+        n_unique_patients=unique_patients,
+        n_cohorts=len(cohorts(evidence)),
         n_rct=sum(1 for s in studies if s.design.value == "RCT"),
         n_cell_types=len({cell_type_of(s) for s in studies}),
         n_disputed=disputed,
@@ -246,7 +270,7 @@ def safety_section(evidence: EvidenceBase) -> Section:
     rows = []
     for route, members in grouped(evidence.studies, "route"):
         serious = []
-        nonserious: Counter[str] = Counter()
+        nonserious: dict[str, set[str]] = defaultdict(set)  # term -> studies reporting it
         deaths_related = 0
         for s in members:
             for ae in s.safety.adverse_events:
@@ -260,7 +284,7 @@ def safety_section(evidence: EvidenceBase) -> Section:
                         }
                     )
                 else:
-                    nonserious[ae.term.strip().lower()] += 1
+                    nonserious[ae.term.strip().lower()].add(s.id)
             if s.safety.deaths_related and s.safety.deaths_related.value:
                 deaths_related += s.safety.deaths_related.value
         rows.append(
@@ -270,7 +294,9 @@ def safety_section(evidence: EvidenceBase) -> Section:
                 "patients": sum(s.patients_enrolled.value or 0 for s in members),
                 "serious": serious,
                 "serious_related": sum(1 for e in serious if e["related"]),
-                "frequent": nonserious.most_common(5),
+                "frequent": sorted(
+                    ((t, len(ids)) for t, ids in nonserious.items()), key=lambda x: (-x[1], x[0])
+                )[:5],
                 "deaths_related": deaths_related,
             }
         )
@@ -377,6 +403,23 @@ def disagreements_section(evidence: EvidenceBase) -> Section:
                         "note": fact.note or "",
                     }
                 )
+        for o in s.efficacy:
+            for alt in o.conflicts:
+                rows.append(
+                    {
+                        "study": s.label,
+                        "field": f"{o.measure.replace('_', ' ')} ({o.subgroup or 'all'})",
+                        "chosen": _outcome_summary(o),
+                        "chosen_from": "; ".join(str(p) for p in o.provenance),
+                        "others": [
+                            {
+                                "value": _plain(alt.value),
+                                "from": "; ".join(str(p) for p in alt.provenance),
+                            }
+                        ],
+                        "note": o.note or "",
+                    }
+                )
         for alt in s.citation.year_conflicts:
             rows.append(
                 {
@@ -395,6 +438,13 @@ def disagreements_section(evidence: EvidenceBase) -> Section:
         title="Where the sources disagree",
         html=render("disagreements.html.j2", rows=rows),
     )
+
+
+def _outcome_summary(o: Outcome) -> str:
+    parts = [g.label + (f" {g.estimate:g}" if g.estimate is not None else "") for g in o.groups]
+    if o.p_value:
+        parts.append(str(o.p_value))
+    return "; ".join(parts) or o.description
 
 
 def sources_section(evidence: EvidenceBase) -> Section:
