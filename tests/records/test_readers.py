@@ -182,3 +182,20 @@ def test_pubmed_csv_citation_and_comma_authors():
     assert len(petrou.authors) == 12 and petrou.authors[-1] == "Karussis D"
     assert (petrou.volume, petrou.issue, petrou.pages) == ("73", "3", "337-44")
     assert berry.pages == "e2294-e2305" and berry.pmcid == "PMC7011384"
+
+
+def test_ris_publisher_header_lines_are_skipped():
+    from alsreview.records.ris import parse_ris
+
+    text = (
+        "Provider: Taylor & Francis\nDatabase: Taylor & Francis\n"
+        'Content: text/plain; charset="UTF-8"\n\n'
+        "TY  - JOUR\nT1  - EL Escorial revisited: Revised criteria for the diagnosis of "
+        "amyotrophic lateral sclerosis\nAU  - Brooks, Benjamin Rix\nY1  - 2000/01/01\n"
+        "JO  - Amyotrophic Lateral Sclerosis and Other Motor Neuron Disorders\nSP  - 293\n"
+        "EP  - 299\nVL  - 1\nIS  - 5\nDO  - 10.1080/146608200300079536\nER  - \n"
+    )
+    (rec,) = parse_ris(text, "tandf.ris")
+    assert rec.year == 2000 and rec.pages == "293-299"
+    assert rec.doi == "10.1080/146608200300079536"
+    assert rec.journal == "Amyotrophic Lateral Sclerosis and Other Motor Neuron Disorders"

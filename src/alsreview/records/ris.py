@@ -61,16 +61,14 @@ def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[st
             if not stripped:
                 continue
             if current is None:
-                if records or not _SKIPPABLE_OUTSIDE.match(stripped):
-                    if records and _SKIPPABLE_OUTSIDE.match(stripped):
-                        continue
-                    raise ImportFormatError(
-                        path,
-                        f"text outside a record (expected 'TY  - '): {stripped[:60]!r}",
-                        line=lineno,
-                        record=len(records) + 1,
-                    )
-                continue
+                if _SKIPPABLE_OUTSIDE.match(stripped):  # numbering, publisher header lines
+                    continue
+                raise ImportFormatError(
+                    path,
+                    f"text outside a record (expected 'TY  - '): {stripped[:60]!r}",
+                    line=lineno,
+                    record=len(records) + 1,
+                )
             if current:
                 tag, value, at = current[-1]
                 current[-1] = (tag, f"{value} {stripped}".strip(), at)
