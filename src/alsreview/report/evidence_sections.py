@@ -14,6 +14,7 @@ from typing import Any
 from alsreview.evidence.integrity import Finding
 from alsreview.evidence.model import EvidenceBase, Fact, Outcome, Review, Study
 from alsreview.evidence.taxonomy import load_taxonomy, route_label
+from alsreview.report.figures import route_order
 from alsreview.report.html import render
 from alsreview.report.section import Section
 
@@ -65,7 +66,7 @@ def _order(groups: dict[str, list[Study]], kind: str) -> list[tuple[str, list[St
     def key(name: str) -> tuple[int, str]:
         if kind == "cell":
             return (known.index(name) if name in known else len(known), name)
-        return (99 if name == "not reported" else name.count("+"), name)
+        return route_order(name)
 
     return [
         (g, sorted(groups[g], key=lambda s: (s.citation.year, s.label)))

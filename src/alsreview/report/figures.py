@@ -17,6 +17,11 @@ from alsreview.report.section import Figure
 ROUTE_COLOURS = {"IT": "#1b9e77", "IMd": "#d95f02", "IM": "#7570b3", "IV": "#e7298a"}
 
 
+def route_order(route: str) -> tuple[int, str]:
+    """Single routes first, then combinations, then 'not reported'."""
+    return (99 if route == "not reported" else route.count("+"), route)
+
+
 def _axes(ax: Any, size: tuple[float, float]) -> tuple[Any, Any]:
     import matplotlib
 
@@ -36,7 +41,7 @@ def plot_studies_by_cell_and_route(studies: list[Study], ax: Any = None) -> Any:
     if any(s.cell_type.value is None for s in studies):
         cells.append("not reported")
     routes = sorted(
-        {route_label(s.routes.value or []) for s in studies}, key=lambda r: (r.count("+"), r)
+        {route_label(s.routes.value or []) for s in studies}, key=route_order
     )
     count: dict[tuple[str, str], int] = defaultdict(int)
     patients: dict[tuple[str, str], int] = defaultdict(int)
@@ -87,7 +92,7 @@ def plot_serious_events_by_route(studies: list[Study], ax: Any = None) -> Any:
                     else ("not related" if ae.related is False else "unclear")
                 )
                 tally[route][kind] += ae.n_patients or 1
-    routes = sorted(n_studies, key=lambda r: (r.count("+"), r))
+    routes = sorted(n_studies, key=route_order)
     fig, ax = _axes(ax, (6.5, 0.8 + 0.45 * len(routes)))
     left = [0.0] * len(routes)
     colours = {"related": "#d7301f", "unclear": "#fdae6b", "not related": "#bdbdbd"}
@@ -97,7 +102,7 @@ def plot_serious_events_by_route(studies: list[Study], ax: Any = None) -> Any:
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.set_yticks(range(len(routes)), [f"{r} ({n_studies[r]} studies)" for r in routes])
     ax.invert_yaxis()
-    ax.set_xlabel("Serious adverse events (patients, or events where patients are not given)")
+    ax.set_xlabel("Patients with a serious adverse event (events where not given)")
     ax.legend(title="Relation to treatment", fontsize=8, title_fontsize=8, loc="lower right")
     ax.set_title("Serious adverse events by route", fontsize=10)
     return fig
