@@ -505,7 +505,7 @@ class FakeServices:
     def openalex(self, q: dict[str, str]) -> tuple[int, str, bytes]:
         lo, hi = _filters(q.get("filter", ""), "from_publication_date", "to_publication_date")
         hits = [w for w in self.works if _in(w.pdat, lo, hi)]
-        size = int(q.get("per-page", 25))
+        size = int(q.get("per_page", 25))
         start = _offset(q.get("cursor", "*"))
         page = hits[start : start + size]
         data = {

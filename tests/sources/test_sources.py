@@ -139,3 +139,29 @@ def test_interrupted_search_resumes_without_duplicates(name, make_source, servic
     assert len(pages) == n_pages  # no page fetched twice
     state = json.loads(next((tmp_path / "checkpoints").glob("*.json")).read_text())
     assert state["_done"] is True
+
+
+def test_request_parameters_follow_each_api(make_source, services):
+    make_source("europepmc", page=50, email="me@example.org").search("als", LO, HI)
+    make_source("ctgov", page=50).search("als", LO, HI)
+    make_source("openalex", page=50, api_key="OAKEY", mailto="me@example.org").search("als", LO, HI)
+    make_source("crossref", page=50, mailto="me@example.org").search("als", LO, HI)
+    first = {}
+    for path, q in services.requests:
+        first.setdefault(path.split("/")[1], q)
+    epmc, ctgov, oa, cr = (first[k] for k in ("epmc", "ctgov", "openalex", "crossref"))
+    assert epmc["query"] == "(als) AND (FIRST_PDATE:[2013-01-01 TO 2024-03-01])"
+    assert (epmc["cursorMark"], epmc["resultType"], epmc["format"]) == ("*", "core", "json")
+    assert ctgov["query.term"] == "(als) AND AREA[StudyFirstPostDate]RANGE[2013-01-01,2024-03-01]"
+    assert ctgov["countTotal"] == "true" and "pageToken" not in ctgov
+    assert oa["filter"] == "from_publication_date:2013-01-01,to_publication_date:2024-03-01"
+    assert (oa["api_key"], oa["mailto"], oa["cursor"], oa["per_page"]) == (
+        "OAKEY",
+        "me@example.org",
+        "*",
+        "50",
+    )
+    assert cr["filter"] == "from-pub-date:2013-01-01,until-pub-date:2024-03-01"
+    assert (cr["cursor"], cr["rows"], cr["mailto"]) == ("*", "50", "me@example.org")
+    later = [q for p, q in services.requests if p.startswith("/ctgov")][1:]
+    assert later and all("pageToken" in q for q in later)

@@ -35,7 +35,7 @@ class ClinicalTrialsGov(Source):
             return query
         lo = date_from.isoformat() if date_from else "MIN"
         hi = date_to.isoformat() if date_to else "MAX"
-        return f"({query}) AND AREA[StudyFirstPostDate]RANGE[{lo}, {hi}]"
+        return f"({query}) AND AREA[StudyFirstPostDate]RANGE[{lo},{hi}]"
 
     def _start(
         self, query: str, date_from: dt.date | None, date_to: dt.date | None

@@ -2,8 +2,9 @@
 
 In: a search string and a publication-date window (`from_publication_date`,
 `to_publication_date` filters).  Out: Records; the abstract is rebuilt from OpenAlex's
-`abstract_inverted_index` (word -> positions).  An API key (`api_key`, or $OPENALEX_API_KEY)
-and a contact address (`mailto`) are sent when given.
+`abstract_inverted_index` (word -> positions).  An API key (`api_key`, or $OPENALEX_API_KEY;
+OpenAlex requires one for real use since February 2026) and a contact address (`mailto`) are
+sent when given; pages hold up to 100 works (`per_page`).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class OpenAlex(Source):
         *,
         api_key: str | None = None,
         mailto: str | None = None,
-        page_size: int = 200,
+        page_size: int = 100,
         **kw: Any,
     ) -> None:
         self.api_key = api_key if api_key is not None else os.environ.get("OPENALEX_API_KEY")
@@ -101,7 +102,7 @@ class OpenAlex(Source):
         return {"search": query, "filter": ",".join(filters), "cursor": "*"}
 
     def _page(self, state: dict[str, Any]) -> tuple[list[Record], dict[str, Any] | None, int]:
-        params = {"search": state["search"], "per-page": str(self.page_size)}
+        params = {"search": state["search"], "per_page": str(self.page_size)}
         params["cursor"] = state["cursor"]
         if state["filter"]:
             params["filter"] = state["filter"]
