@@ -107,6 +107,17 @@ def test_ranktest_exact_p_by_enumeration():
     assert res.pval == pytest.approx(np.mean(np.abs(taus) >= abs(observed) - 1e-12), rel=1e-9)
 
 
+def test_ranktest_beyond_170_studies_is_nan_like_r():
+    """R's exact Kendall p-value is NaN for n > 170 (n! overflows), so metafor reports NA."""
+    rng = np.random.default_rng(3)
+    vi = rng.uniform(0.01, 0.5, size=171)
+    yi = rng.normal(0.2, np.sqrt(vi))
+    res = ranktest(yi, vi)
+    assert res.exact and math.isnan(res.pval) and 0 < res.pval_normal < 1
+    assert "not computable" in res.summary()
+    assert not math.isnan(ranktest(yi[:170], vi[:170]).pval)
+
+
 def _tf_dict(res) -> dict:
     out = res.to_dict()
     out["p_k0"] = res.p_k0

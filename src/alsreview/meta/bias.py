@@ -189,15 +189,24 @@ class RanktestResult:
     tau: float
     pval: float
     exact: bool
+    pval_normal: float  # normal approximation, always available
 
     def to_dict(self) -> dict:
         return {"tau": self.tau, "pval": self.pval}
 
     def summary(self) -> str:
-        how = "exact" if self.exact else "normal approximation"
+        if not self.exact:
+            how = f"p = {self.pval:.4g} (normal approximation)"
+        elif math.isnan(self.pval):
+            how = (
+                "exact p not computable for more than 170 studies (as in R); "
+                f"normal approximation p = {self.pval_normal:.4g}"
+            )
+        else:
+            how = f"p = {self.pval:.4g} (exact)"
         return (
             "Rank correlation test for funnel plot asymmetry\n"
-            f"  Kendall's tau = {self.tau:.4f}, p = {self.pval:.4g} ({how})"
+            f"  Kendall's tau = {self.tau:.4f}, {how}"
         )
 
 
@@ -206,8 +215,9 @@ def ranktest(x: Any, vi: Any = None, *, exact: bool = True) -> RanktestResult:
 
     Standardised deviates (yi - theta_FE) / sqrt(vi - 1/sum(1/vi)) are rank-correlated with
     vi (Kendall's tau-b). As R's ``cor.test(..., exact=TRUE)``: the exact null distribution
-    when there are no ties, otherwise the normal approximation with the tie-corrected
-    variance and no continuity correction.
+    when there are no ties (NaN beyond 170 studies, where R's computation overflows; the
+    normal approximation is kept in ``pval_normal``), otherwise the normal approximation
+    with the tie-corrected variance and no continuity correction.
     """
     from scipy.stats import kendalltau
 
@@ -219,8 +229,16 @@ def ranktest(x: Any, vi: Any = None, *, exact: bool = True) -> RanktestResult:
     ystar = (y - theta) / np.sqrt(v - 1 / np.sum(w))
     ties = len(np.unique(ystar)) < ystar.size or len(np.unique(v)) < v.size
     use_exact = exact and not ties
-    res = kendalltau(ystar, v, method="exact" if use_exact else "asymptotic")
-    return RanktestResult(tau=float(res.statistic), pval=float(res.pvalue), exact=use_exact)
+    normal = kendalltau(ystar, v, method="asymptotic")
+    if not use_exact:
+        pval = float(normal.pvalue)
+    elif y.size > 170:
+        pval = math.nan  # R's exact Kendall distribution overflows (n! > 1e308): NaN
+    else:
+        pval = float(kendalltau(ystar, v, method="exact").pvalue)
+    return RanktestResult(
+        tau=float(normal.statistic), pval=pval, exact=use_exact, pval_normal=float(normal.pvalue)
+    )
 
 
 # --------------------------------------------------------------------------- trimfill

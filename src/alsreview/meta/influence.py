@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from alsreview.errors import ValidationError
+from alsreview.errors import AlsreviewError, ValidationError
 
 
 def _refit(fit: Any, keep: np.ndarray, *, with_X: bool) -> Any:
@@ -87,7 +87,10 @@ def leave1out(fit: Any) -> Leave1outResult:
     out = {n: np.full(k, np.nan) for n in _LEAVE1OUT_FIELDS}
     for i in range(k):
         keep = np.arange(k) != i
-        res = _refit(fit, keep, with_X=False)
+        try:
+            res = _refit(fit, keep, with_X=False)
+        except AlsreviewError:
+            continue  # as metafor: a refit that fails leaves NA in its row
         out["estimate"][i] = res.b[0]
         out["se"][i] = res.se[0]
         out["zval"][i] = res.zval[0]
@@ -193,7 +196,10 @@ def influence(fit: Any) -> InfluenceResult:
         keep = np.arange(k) != i
         if np.linalg.matrix_rank(X[keep]) < p:
             continue  # a coefficient is not estimable without this study
-        res = _refit(fit, keep, with_X=True)
+        try:
+            res = _refit(fit, keep, with_X=True)
+        except AlsreviewError:
+            continue  # as metafor: a refit that fails leaves NA in its row
         bd = np.asarray(res.b, float)
         vbd = np.asarray(res.vb, float)
         tau2_del[i] = res.tau2
