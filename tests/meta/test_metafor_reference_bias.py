@@ -73,8 +73,15 @@ def test_fsn_matches_metafor(name: str) -> None:
     check(name, ("fsn_rosenthal",), res.to_dict(), rtol=0.0)
 
 
+#: further metadat spellings of 2x2 columns (beyond those reference.raw_columns maps)
+MORE_ALIASES = {"x1i": "ai", "x2i": "ci", "xti": "ai", "nti": "n1i", "xci": "ci", "nci": "n2i"}
+
+
 def _tables(name: str) -> dict[str, list]:
     cols = raw_columns(load(name))
+    for alias, arg in MORE_ALIASES.items():
+        if alias in cols and arg not in cols:
+            cols[arg] = cols[alias]
     return {k: cols[k] for k in ("ai", "bi", "ci", "di", "n1i", "n2i") if k in cols}
 
 
