@@ -3,7 +3,9 @@
     python benchmarks/meta_vs_metafor.py [--reps 500] [--sims 10000]
 
 1. One REML random-effects fit with predict() and Q-profile confint() on dat.bcg (log risk
-   ratios, k = 13, from ../shared/reference/metafor/bcg.json), repeated --reps times.
+   ratios, k = 13, from ../shared/reference/metafor/bcg.json), repeated --reps times in R
+   and at least 1000 times in Python, in --rounds alternating rounds (the machine's load
+   changes; the speed-up reported is the median of the per-round ratios).
 2. --sims simulated meta-analyses of k = 20 (numpy seed 2026: vi ~ U(0.01, 0.2),
    yi ~ N(0.3, vi + 0.05)), REML; metafor fits them one by one (the usual loop, with
    try() because Fisher scoring fails on a few), alsreview fits them with rma_batch.
@@ -38,20 +40,45 @@ BCG = ROOT.parent / "shared" / "reference" / "metafor" / "bcg.json"
 R_SCRIPT = r"""
 suppressMessages(library(metafor))
 args <- commandArgs(trailingOnly = TRUE)
-single <- read.csv(args[1]); Y <- as.matrix(read.csv(args[2], header = FALSE))
-V <- as.matrix(read.csv(args[3], header = FALSE)); reps <- as.integer(args[4])
-t1 <- system.time(for (i in seq_len(reps)) {
-  r <- rma(single$yi, single$vi, method = "REML"); p <- predict(r); ci <- confint(r)
-})[["elapsed"]]
-n <- nrow(Y); est <- rep(NA_real_, n); tau2 <- rep(NA_real_, n)
-t2 <- system.time(for (i in seq_len(n)) {
-  r <- try(rma(Y[i, ], V[i, ], method = "REML"), silent = TRUE)
-  if (!inherits(r, "try-error")) { est[i] <- r$b[1]; tau2[i] <- r$tau2 }
-})[["elapsed"]]
-cat(sprintf("{\"single\": %.17g, \"batch\": %.17g, \"version\": \"%s\"}\n",
-            t1 / reps, t2, as.character(packageVersion("metafor"))))
-write.table(cbind(est, tau2), args[5], sep = ",", row.names = FALSE, col.names = FALSE)
+mode <- args[1]
+if (mode == "single") {
+  single <- read.csv(args[2]); reps <- as.integer(args[3])
+  t1 <- system.time(for (i in seq_len(reps)) {
+    r <- rma(single$yi, single$vi, method = "REML"); p <- predict(r); ci <- confint(r)
+  })[["elapsed"]]
+  cat(sprintf("{\"seconds\": %.17g, \"version\": \"%s\"}\n", t1 / reps,
+              as.character(packageVersion("metafor"))))
+} else {
+  Y <- as.matrix(read.csv(args[2], header = FALSE))
+  V <- as.matrix(read.csv(args[3], header = FALSE))
+  n <- nrow(Y); est <- rep(NA_real_, n); tau2 <- rep(NA_real_, n)
+  t2 <- system.time(for (i in seq_len(n)) {
+    r <- try(rma(Y[i, ], V[i, ], method = "REML"), silent = TRUE)
+    if (!inherits(r, "try-error")) { est[i] <- r$b[1]; tau2[i] <- r$tau2 }
+  })[["elapsed"]]
+  cat(sprintf("{\"seconds\": %.17g}\n", t2))
+  write.table(cbind(est, tau2), args[4], sep = ",", row.names = FALSE, col.names = FALSE)
+}
 """
+
+
+def run_r(rscript: str, script: Path, *args: str) -> dict:
+    proc = subprocess.run([rscript, str(script), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"Rscript failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def time_single(yi: np.ndarray, vi: np.ndarray, reps: int) -> float:
+    """Seconds per REML fit + predict + confint, alsreview in-process."""
+    from alsreview.meta.rma import rma
+
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        res = rma(yi, vi, method="REML")
+        res.predict()
+        res.confint()
+    return (time.perf_counter() - t0) / reps
 
 
 def ensure_metafor() -> str:
@@ -78,10 +105,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=500, help="repeats of the single fit")
     parser.add_argument("--sims", type=int, default=10_000, help="simulated meta-analyses")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating R/Python rounds")
     args = parser.parse_args()
 
     from alsreview.meta.batch import rma_batch
-    from alsreview.meta.rma import rma
 
     ref = json.loads(BCG.read_text())
     yi, vi = np.array(ref["yi"]), np.array(ref["vi"])
@@ -90,43 +117,38 @@ def main() -> None:
     Y = rng.normal(0.3, np.sqrt(V + 0.05))
 
     rscript = ensure_metafor()
+    time_single(yi, vi, 50)  # warm-up (imports, caches), as library(metafor) is untimed too
+    rma_batch(Y[:50], V[:50])
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        (d / "single.csv").write_text(
-            "yi,vi\n" + "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(yi, vi, strict=True))
-        )
+        rows = "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(yi, vi, strict=True))
+        (d / "single.csv").write_text("yi,vi\n" + rows)
         np.savetxt(d / "Y.csv", Y, delimiter=",", fmt="%.17g")
         np.savetxt(d / "V.csv", V, delimiter=",", fmt="%.17g")
-        (d / "bench.R").write_text(R_SCRIPT)
-        proc = subprocess.run(
-            [rscript, str(d / "bench.R"), str(d / "single.csv"), str(d / "Y.csv"),
-             str(d / "V.csv"), str(args.reps), str(d / "out.csv")],
-            capture_output=True, text=True,
-        )  # fmt: skip
-        if proc.returncode != 0:
-            sys.exit(f"Rscript failed:\n{proc.stderr}")
-        r_times = json.loads(proc.stdout.strip().splitlines()[-1])
+        script = d / "bench.R"
+        script.write_text(R_SCRIPT)
+        # single fit: alternate R and Python rounds so both see the same machine load
+        r_single, py_single_rounds = [], []
+        for _ in range(args.rounds):
+            out = run_r(rscript, script, "single", str(d / "single.csv"), str(args.reps))
+            r_single.append(out["seconds"])
+            py_single_rounds.append(time_single(yi, vi, max(args.reps, 1000)))
+        version = out["version"]
+        r_batch = run_r(rscript, script, "batch", str(d / "Y.csv"), str(d / "V.csv"),
+                        str(d / "out.csv"))["seconds"]  # fmt: skip
         r_out = np.genfromtxt(d / "out.csv", delimiter=",", missing_values="NA")
-
-    # alsreview, in-process; warm up first (imports, caches) as R's library() is excluded too
-    for _ in range(20):
-        res = rma(yi, vi, method="REML")
-        res.predict()
-        res.confint()
-    reps_py = max(args.reps, 2000)
-    t0 = time.perf_counter()
-    for _ in range(reps_py):
-        res = rma(yi, vi, method="REML")
-        res.predict()
-        res.confint()
-    py_single = (time.perf_counter() - t0) / reps_py
-    rma_batch(Y[:50], V[:50])
     batch_times = []
     for _ in range(3):  # median of three runs (the first pays for page faults on new arrays)
         t0 = time.perf_counter()
         batch = rma_batch(Y, V, method="REML")
         batch_times.append(time.perf_counter() - t0)
     py_batch = sorted(batch_times)[1]
+    ratios = sorted(r / p for r, p in zip(r_single, py_single_rounds, strict=True))
+    r_med = sorted(r_single)[len(r_single) // 2]
+    py_med = sorted(py_single_rounds)[len(py_single_rounds) // 2]
+    single_ratio = ratios[len(ratios) // 2]
+    r_times = {"version": version, "single": r_med, "batch": r_batch}
+    py_single = py_med
 
     ok = np.isfinite(r_out[:, 0])
     diff_est = float(np.max(np.abs(batch.estimate[ok] - r_out[ok, 0])))
@@ -140,7 +162,7 @@ def main() -> None:
     print(
         f"| REML fit + predict + confint, dat.bcg (k = 13), per fit "
         f"| {1e3 * r_times['single']:.2f} ms | {1e3 * py_single:.3f} ms "
-        f"| {r_times['single'] / py_single:.0f}x |"
+        f"| {single_ratio:.0f}x (rounds: {', '.join(f'{x:.0f}' for x in ratios)}) |"
     )
     print(
         f"| {args.sims:,} REML meta-analyses of k = 20 (total) "

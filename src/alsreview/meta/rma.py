@@ -164,7 +164,7 @@ def _estimate_tau2(
     con: dict[str, Any],
 ) -> _Tau2:
     k, p = d.k, d.p
-    ymc = y - y.mean()
+    ymc = y - np.dot(y, d.ones) / k
     tau2_min = con["tau2_min"]
     if method == "EE" or k == 1:
         return _Tau2(0.0, None)
@@ -213,13 +213,13 @@ def _estimate_tau2(
         if not converged:
             tau2 = _bracket_score(ymc, v, d, method, con)
             fallback = "bracketing"
-        if method in ("ML", "REML") and con["ll0check"] and np.all(v > 0):
+        if method in ("ML", "REML") and con["ll0check"] and (v > 0).all():
             ll0 = _loglik(ymc, v, d, 0.0, method)
             ll = _loglik(ymc, v, d, tau2, method)
             if ll0 - ll > con["tol"] and tau2 > con["threshold"]:
                 tau2 = 0.0
     tau2 = max(tau2_min, float(tau2))
-    if np.any(tau2 + v < 0):
+    if (tau2 + v < 0).any():
         raise ValidationError("some marginal variances vi + tau2 are negative")
 
     t = max(tau2, 0.0)
@@ -321,14 +321,16 @@ def _bracket_score(
 
 
 def _loglik(ymc: np.ndarray, v: np.ndarray, d: _Design, tau2: float, method: str) -> float:
-    wi = 1 / (v + tau2)
-    b = d.coef(wi, ymc)
-    RSS = float(np.sum(wi * (ymc - d.X @ b) ** 2))
+    """ML or REML log-likelihood at tau2 (without metafor's REMLf constant)."""
+    m = v + tau2
+    wi = 1 / m
+    RSS = float(np.dot(ymc, d.Py(wi, ymc)))
+    logdet_m = float(np.dot(np.log(m), d.ones))
     if method == "ML":
-        return -0.5 * d.k * math.log(2 * math.pi) - 0.5 * float(np.sum(np.log(v + tau2))) - RSS / 2
+        return -0.5 * d.k * math.log(2 * math.pi) - 0.5 * logdet_m - RSS / 2
     return (
         -0.5 * (d.k - d.p) * math.log(2 * math.pi)
-        - 0.5 * float(np.sum(np.log(v + tau2)))
+        - 0.5 * logdet_m
         - 0.5 * d.logdet_XWX(wi)
         - 0.5 * RSS
     )
@@ -545,12 +547,16 @@ class RmaResult:
         tol = self.control.get("tol", R_TOL)
 
         if d.intercept_only:  # the same Q, without the layers (uniroot calls it ~30 times)
-            yc, ones = y - y.mean(), d.ones
+            # Q = sum w yc^2 - (sum w yc)^2 / sum w, with yc centred at the plain mean so the
+            # subtraction loses no digits worth having
+            ones = d.ones
+            yc = y - np.dot(y, ones) / self.k
+            yc2 = yc * yc
 
             def Q(t: float) -> float:
                 w = 1 / (v + t)
-                r = yc - np.dot(w, yc) / np.dot(w, ones)
-                return float(np.dot(w * r, r))
+                swy = float(np.dot(w, yc))
+                return float(np.dot(w, yc2)) - swy * swy / float(np.dot(w, ones))
 
         else:
 
@@ -763,7 +769,7 @@ def rma(
         raise ValidationError(
             f"missing or non-finite yi/vi in study {', '.join(str(i + 1) for i in bad[:10])}"
         )
-    if np.any(v < 0):
+    if (v < 0).any():
         raise ValidationError("sampling variances vi must be >= 0")
     if k == 0:
         raise ValidationError("no studies to pool")
@@ -775,14 +781,17 @@ def rma(
         con[key] = value
     if not control or "tau2_max" not in control:
         con["tau2_max"] = None  # max(100, 10 * mad(yi)^2), computed when a search needs it
-    X, names = _model_matrix(mods, k, intercept)
+    if mods is None and intercept:
+        X, names = np.ones((k, 1)), ("intrcpt",)
+    else:
+        X, names = _model_matrix(mods, k, intercept)
     d = _Design(X)
     p = d.p
     if p > k:
         raise ValidationError(f"{p} coefficients but only {k} studies")
     if p > 1 and np.linalg.matrix_rank(X) < p:
         raise ValidationError("model matrix not of full rank (redundant moderators)")
-    if method not in ("EE", "REML", "ML", "HE", "EB", "GENQ") and np.any(v <= 0):
+    if method not in ("EE", "REML", "ML", "HE", "EB", "GENQ") and (v <= 0).any():
         raise ValidationError(f"{method} needs positive sampling variances")
     if method != "EE" and k - p < 1 and k > 1:
         raise ValidationError(f"{method} needs more studies than coefficients")
@@ -843,10 +852,10 @@ def rma(
         crit = float(norm_ppf(1 - (1 - level / 100) / 2))
 
     # heterogeneity, always from the equal-effects weights 1/vi
-    if np.all(v > 0):
+    if (v > 0).all():
         if k > p:
             w_fe = 1 / v
-            ymc = y - y.mean()
+            ymc = y - np.dot(y, d.ones) / k
             QE = max(0.0, d.Q(w_fe, ymc))
             QEp = float(chi2_sf(QE, k - p))
             vt = (k - p) / d.traces(w_fe)[0]
