@@ -7,6 +7,8 @@ import datetime as dt
 import tomllib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alsreview.errors import ImportFormatError, ValidationError
 from alsreview.protocol import (
@@ -117,3 +119,43 @@ def test_unreadable_file_is_an_import_error(tmp_path):
     path.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(ImportFormatError, match=r"p\.toml"):
         load_protocol(path)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_gives_a_protocol_or_a_located_error(text):
+    try:
+        parse_protocol(text, path="fuzz.toml")
+    except ImportFormatError as exc:
+        assert exc.path == "fuzz.toml"
+    except ValidationError as exc:
+        assert all(p.file == "fuzz.toml" for p in exc.problems)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["title", "question", "date_from", "date_to", "languages"]),
+        st.one_of(st.integers(), st.text(max_size=20), st.booleans(), st.lists(st.integers())),
+    )
+)
+def test_wrong_types_in_review_table_are_validation_errors(review):
+    text = tomli_w_review(review) + "\n[pico]" + MINIMAL.split("[pico]", 1)[1]
+    try:
+        p = parse_protocol(text, path="x.toml")
+    except ValidationError as exc:
+        assert all(p.column and p.column.startswith("review") for p in exc.problems)
+    else:  # only well-typed tables get through
+        assert isinstance(p.title, str) and p.title and isinstance(p.question, str)
+        assert all(isinstance(x, str) for x in p.languages)
+
+
+def tomli_w_review(review: dict) -> str:
+    """A [review] table written by hand (values as TOML literals)."""
+    import json
+
+    lines = ["[review]"]
+    for k, v in review.items():
+        value = json.dumps(v, ensure_ascii=False)
+        lines.append(f"{k} = {value.lower() if isinstance(v, bool) else value}")
+    return "\n".join(lines) + "\n"

@@ -100,3 +100,55 @@ def test_sigkill_during_import_is_all_or_nothing(tmp_path, backend, stop_at):
     with Project.open(root) as p:
         p.log_event("after.crash", {})
         assert p.events()[-1].action == "after.crash"
+
+
+@pytest.mark.slow
+def test_sigkill_of_the_import_command_mid_file(tmp_path):
+    """`alsreview import` of a 50,000-record RIS file killed while the database grows."""
+    import time
+
+    from alsreview.records import write_records
+    from alsreview.records.model import Record
+
+    root = tmp_path / "proj"
+    Project.create(root).close()
+    ris = tmp_path / "big.ris"
+    write_records(
+        [
+            Record(
+                title=f"Intrathecal mesenchymal stem cells in ALS, report {i}",
+                authors=["Petrou, P.", "Karussis, D."],
+                journal="JAMA Neurology",
+                year=2016,
+                abstract="Repeated intrathecal injections of autologous MSC. " * 10,
+            )
+            for i in range(N)
+        ],
+        ris,
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "alsreview",
+            "import",
+            str(ris),
+            "-p",
+            str(root),
+            "--dedup",
+            "exact",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    wal = root / "project.db-wal"
+    try:
+        while proc.poll() is None and (not wal.exists() or wal.stat().st_size < 4_000_000):
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    records, imports, events = _state(root)
+    assert (records, imports, events) in ((0, 0, 0), (N, 1, 1))
