@@ -188,6 +188,9 @@ def test_decisions_only_for_primaries_and_newest_wins(project):
     assert project.latest_decisions("title_abstract") == {rid: ("included", None)}
     with pytest.raises(StoreError, match="unknown decision"):
         project.add_decisions([(rid, "title_abstract", "perhaps", None)])
+    with pytest.raises(StoreError, match="'not_a_code' is not in the protocol"):
+        project.add_decisions([(rid, "full_text", "excluded", "not_a_code")])
+    assert project.latest_decisions("full_text") == {}
     assert len(project.screening_queue()) == 4
 
 
@@ -198,3 +201,34 @@ def test_postgres_and_sqlite_open_by_project_file(tmp_path, backend):
     with Project.open(tmp_path / "team") as q:
         assert len(q.records()) == 5
         assert q.engine.dialect.name == ("sqlite" if backend is None else "postgresql")
+
+
+def _borderline_pair(project: Project) -> tuple[int, int]:
+    project.import_records(trial_records()[:1], source="scopus", label="a")
+    reworded = Record(
+        title="Repeated intrathecal autologous bone marrow-derived mesenchymal stromal cells "
+        "in amyotrophic lateral sclerosis: a phase I trial",
+        year=2015,
+        source="embase",
+        source_id="e1",
+    )
+    result = project.import_records([reworded], source="embase", label="b")
+    assert result.n_new == 1  # not merged automatically...
+    ((a, b, reason),) = project.dedup_review_queue()  # ...but queued for a person
+    assert {a, b} == {rid for rid, _ in project.records()} and reason.startswith("title")
+    return a, b
+
+
+def test_borderline_pair_dismissed_leaves_the_queue(project):
+    a, b = _borderline_pair(project)
+    project.dismiss_pair(a, b, actor="JAB")
+    assert project.dedup_review_queue() == []
+    assert project.events()[-1].actor == "JAB"
+
+
+def test_borderline_pair_linked_leaves_the_queue(project):
+    a, b = _borderline_pair(project)
+    project.mark_duplicate(max(a, b), min(a, b), "same trial, reworded title")
+    assert project.dedup_review_queue() == []
+    assert project.duplicate_links() == [(max(a, b), min(a, b), "same trial, reworded title")]
+    assert len(project.screening_queue()) == 1

@@ -62,15 +62,43 @@ class _UnionFind:
         return True
 
 
+@dataclass(frozen=True)
+class ReviewPair:
+    """Two records that look alike but were not linked: a person should decide.
+
+    Each side is ("existing", store id) or ("new", index in the batch)."""
+
+    a: tuple[str, int]
+    b: tuple[str, int]
+    reason: str
+
+
 def link_records(
-    existing: Sequence[tuple[int, Record]], batch: Sequence[Record], *, mode: str = "full"
+    existing: Sequence[tuple[int, Record]],
+    batch: Sequence[Record],
+    *,
+    mode: str = "full",
+    review: list[ReviewPair] | None = None,
 ) -> list[Link]:
-    """Duplicate links for the batch; nodes 0..E-1 are existing records, E.. the batch."""
+    """Duplicate links for the batch; nodes 0..E-1 are existing records, E.. the batch.
+
+    In "full" mode, borderline pairs that involve a new record are appended to `review`."""
     n_old = len(existing)
     uf = _UnionFind(n_old + len(batch))
     why: dict[int, str] = {}
     if mode == "full":
-        for members, reasons in _fuzzy_clusters([r for _, r in existing] + list(batch)):
+        clusters, pairs = _fuzzy_clusters([r for _, r in existing] + list(batch))
+
+        def side(i: int) -> tuple[str, int]:
+            return ("existing", existing[i][0]) if i < n_old else ("new", i - n_old)
+
+        if review is not None:
+            review.extend(
+                ReviewPair(side(a), side(b), reason)
+                for a, b, reason in pairs
+                if a >= n_old or b >= n_old
+            )
+        for members, reasons in clusters:
             if all(m < n_old for m in members):
                 continue
             for m in members[1:]:
@@ -106,16 +134,19 @@ def link_records(
     return links
 
 
-def _fuzzy_clusters(records: list[Record]) -> list[tuple[list[int], dict[int, str]]]:
+def _fuzzy_clusters(
+    records: list[Record],
+) -> tuple[list[tuple[list[int], dict[int, str]]], list[tuple[int, int, str]]]:
     """Clusters (sorted indices into `records`) from `alsreview.dedup.deduplicate`, with the
-    reason of the merge that brought each member in."""
+    reason of the merge that brought each member in; and the pairs it left for review."""
     from alsreview.dedup import deduplicate
 
+    result = deduplicate(records)
     out = []
-    for c in deduplicate(records).clusters:
+    for c in result.clusters:
         reasons: dict[int, str] = {}
         for m in c.merges:
             reasons.setdefault(m.b, m.reason)
             reasons.setdefault(m.a, m.reason)
         out.append((sorted(c.members), reasons))
-    return out
+    return out, [(p.a, p.b, p.reason) for p in result.review]

@@ -32,7 +32,7 @@ from alsreview.protocol import PROTOCOL_FILENAME, ReviewProtocol, bundled_protoc
 from alsreview.protocol import parse_protocol as _parse_protocol
 from alsreview.records.model import Record
 from alsreview.sources.base import SearchRun
-from alsreview.store.linking import Link, link_records
+from alsreview.store.linking import Link, ReviewPair, link_records
 from alsreview.store.models import (
     Decision,
     Event,
@@ -407,7 +407,10 @@ class Project:
         keep = [i for i in range(len(records)) if i not in already]
         batch = [records[i] for i in keep]
         existing = self._existing(s) if dedup != "none" and batch else []
-        links: list[Link] = link_records(existing, batch, mode=dedup) if dedup != "none" else []
+        review: list[ReviewPair] = []
+        links: list[Link] = (
+            link_records(existing, batch, mode=dedup, review=review) if dedup != "none" else []
+        )
         dup_of_existing = {ln.new_index: ln for ln in links if ln.existing_id is not None}
         dup_of_new = {ln.new_index: ln for ln in links if ln.existing_id is None}
 
@@ -459,6 +462,16 @@ class Project:
                 done += len(part)
                 if progress is not None:
                     progress(done, total)
+        if review:  # borderline pairs: kept in the event log for a person to decide
+            pairs = [
+                [
+                    p.a[1] if p.a[0] == "existing" else new_ids[p.a[1]],
+                    p.b[1] if p.b[0] == "existing" else new_ids[p.b[1]],
+                    p.reason,
+                ]
+                for p in review
+            ]
+            self._log(s, "dedup.review", {"import_id": imp.id, "pairs": pairs})
         n_dup = len(dup_of_existing) + len(dup_of_new)
         imp.n_new = total - n_dup
         imp.n_duplicates = n_dup
@@ -511,6 +524,30 @@ class Project:
         with self.session() as s:
             return [(a, b, c or "") for a, b, c in s.execute(q)]
 
+    def dedup_review_queue(self) -> list[tuple[int, int, str]]:
+        """Borderline pairs (record id, record id, reason) that dedup left for a person,
+        minus those since linked (`mark_duplicate`) or dismissed (`dismiss_pair`)."""
+        events = self.events()
+        dismissed = {
+            tuple(sorted(e.details["pair"])) for e in events if e.action == "dedup.dismiss"
+        }
+        with self.session() as s:
+            root = dict(s.execute(select(StoredRecord.id, StoredRecord.duplicate_of)).all())
+        out = []
+        for e in events:
+            if e.action != "dedup.review":
+                continue
+            for a, b, reason in e.details["pairs"]:
+                key = tuple(sorted((a, b)))
+                if key in dismissed or (root.get(a) or a) == (root.get(b) or b):
+                    continue
+                out.append((a, b, reason))
+        return out
+
+    def dismiss_pair(self, a: int, b: int, actor: str | None = None) -> None:
+        """Record that two look-alike records are different references."""
+        self.log_event("dedup.dismiss", {"pair": [a, b]}, actor)
+
     def screening_queue(self, round: int | None = None) -> list[tuple[int, Record]]:
         """Records waiting for title/abstract screening: primaries without a decision."""
         decided = select(Decision.record_id).where(Decision.stage == "title_abstract")
@@ -529,14 +566,24 @@ class Project:
         decisions: Iterable[tuple[int, str, str, str | None]],
         reviewer: str | None = None,
     ) -> int:
-        """Store (record id, stage, decision, reason code) rows in one transaction."""
+        """Store (record id, stage, decision, reason code) rows in one transaction.
+
+        Reason codes must be the protocol's [[exclusion_reason]] codes."""
         who = reviewer or current_actor()
         rows = list(decisions)
-        for rid, stage, decision, _reason in rows:
+        codes = None
+        if self.root is not None and (self.root / PROTOCOL_FILENAME).exists():
+            codes = {r.code for r in self.protocol.exclusion_reasons}
+        for rid, stage, decision, reason in rows:
             if stage not in STAGES:
                 raise StoreError(f"record {rid}: unknown stage {stage!r} ({', '.join(STAGES)})")
             if decision not in DECISIONS:
                 raise StoreError(f"record {rid}: unknown decision {decision!r}")
+            if reason is not None and codes and reason not in codes:
+                known = ", ".join(sorted(codes))
+                raise StoreError(
+                    f"record {rid}: exclusion reason {reason!r} is not in the protocol ({known})"
+                )
         try:
             with self.session() as s, s.begin():
                 ids = {r[0] for r in rows}
