@@ -31,8 +31,12 @@ def register(app: typer.Typer) -> None:
             "endnote_xml, csv, tsv, xlsx, ctgov (default: from extension/content).",
         ),
         review: bool = typer.Option(False, "--review", help="Also list pairs needing review."),
-        # --project: the store stage may add a `--project DIR` option here that deduplicates
-        # against (and records the result in) a project database instead of a bare file.
+        project: Path | None = typer.Option(
+            None,
+            "--project",
+            help="Also match FILE against this project's records (read-only; "
+            "`alsreview import` stores them).",
+        ),
     ) -> None:
         """Find duplicates in FILE: exact PMID/DOI, then blocked fuzzy matching."""
         import json
@@ -46,10 +50,20 @@ def register(app: typer.Typer) -> None:
             ids = [str(n) for n in range(1, len(records) + 1)]
         result = deduplicate(records)
         clusters = sorted(sorted(c.members) for c in result.clusters)
+        in_project: dict[int, tuple[int, str]] = {}
+        if project is not None:
+            from alsreview.store import Project
+
+            with Project.open(project) as p:
+                in_project = p.match(records)
         if as_json:
             out: dict[str, object] = {
                 "clusters": [[_id_value(ids[i]) for i in c] for c in clusters]
             }
+            if project is not None:
+                out["in_project"] = {
+                    ids[i]: {"record": rid, "reason": why} for i, (rid, why) in in_project.items()
+                }
             if review:
                 out["review"] = [
                     {"ids": [_id_value(ids[p.a]), _id_value(ids[p.b])], "reason": p.reason}
@@ -61,6 +75,8 @@ def register(app: typer.Typer) -> None:
         for c in result.clusters:
             members = ", ".join(("*" if i == c.primary else "") + ids[i] for i in sorted(c.members))
             typer.echo(f"[{members}]  " + "; ".join(m.reason for m in c.merges))
+        for i, (rid, why) in sorted(in_project.items()):
+            typer.echo(f"{ids[i]} is already in the project as record {rid}: {why}")
         if review:
             for p in result.review:
                 typer.echo(f"review {ids[p.a]} / {ids[p.b]}: {p.reason}")
