@@ -84,6 +84,10 @@ def test_init_import_search_prisma_export(tmp_path, capsys, server, monkeypatch)
     assert code == 0 and "2 records, 2 new" in out
     code, out, err = run(capsys, "import", str(good), "-p", str(proj))
     assert code == 0 and "2 records, 0 new, 2 duplicates" in out  # same file twice
+    code, out, _ = run(capsys, "dedup", str(good), "--json", "--project", str(proj))
+    found = json.loads(out)
+    assert found["clusters"] == [] and sorted(found["in_project"]) == ["1", "2"]
+    assert all(v["reason"].startswith("same DOI") for v in found["in_project"].values())
     code, out, err = run(capsys, "import", str(bad), "-p", str(proj), "--format", "medline")
     assert code == 1 and "broken.nbib" in err and "nothing imported" in err
 

@@ -479,6 +479,14 @@ class Project:
         s.flush()
         return ImportResult(imp.id, len(records), imp.n_new, n_dup, len(already))
 
+    def match(self, records: Sequence[Record]) -> dict[int, tuple[int, str]]:
+        """Read-only: {index in `records`: (store id of the primary, reason)} for every record
+        that duplicates one already in the project (what an import would link)."""
+        with self.session() as s:
+            existing = self._existing(s)
+        links = link_records(existing, list(records), mode="full")
+        return {ln.new_index: (ln.existing_id, ln.reason) for ln in links if ln.existing_id}
+
     def log_search(self, run: SearchRun, retrieved: int, import_id: int | None = None) -> None:
         """Log a search that imported nothing (or whose import is logged separately)."""
         with self.session() as s, s.begin():
