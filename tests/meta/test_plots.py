@@ -117,3 +117,5 @@ def test_forest_refuses_meta_regression_and_bad_labels(bcg):
         forest(rma(yi, vi, mods=np.arange(yi.size)))
     with pytest.raises(ValidationError, match="labels"):
         forest(rma(yi, vi), slab=["a", "b"])
+    with pytest.raises(ValidationError, match="without moderators"):
+        funnel(rma(yi, vi, mods=np.arange(yi.size)))

@@ -270,6 +270,8 @@ def funnel(
     trim-and-fill estimate, as metafor's ``funnel(trimfill(...))``.
     """
     fit = getattr(res, "fit", res)
+    if getattr(fit, "p", 1) != 1:
+        raise ValidationError("a funnel plot needs a model without moderators")
     fill = np.asarray(getattr(res, "fill", np.zeros(len(fit.yi), bool)))
     yi = np.asarray(getattr(res, "yi", fit.yi), float)
     vi = np.asarray(getattr(res, "vi", fit.vi), float)
