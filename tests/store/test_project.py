@@ -232,3 +232,39 @@ def test_borderline_pair_linked_leaves_the_queue(project):
     assert project.dedup_review_queue() == []
     assert project.duplicate_links() == [(max(a, b), min(a, b), "same trial, reworded title")]
     assert len(project.screening_queue()) == 1
+
+
+CONCURRENT = """
+import sys
+from alsreview.records.model import Record
+from alsreview.store import Project
+
+root, tag = sys.argv[1], sys.argv[2]
+with Project.open(root) as p:
+    for batch in range(5):
+        records = [Record(title=f"{tag} report {batch}-{i}", pmid=None, source=tag,
+                          source_id=f"{batch}-{i}") for i in range(400)]
+        p.import_records(records, source=tag, label=f"{tag}-{batch}", dedup="exact")
+print("ok")
+"""
+
+
+def test_concurrent_imports_queue_instead_of_failing(tmp_path, backend):
+    import subprocess
+    import sys
+
+    Project.create(tmp_path / "p", url=backend).close()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONCURRENT, str(tmp_path / "p"), tag],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag in ("scopus", "embase", "wos")
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [out.strip() for out, _ in results] == ["ok"] * 3, [err for _, err in results]
+    with Project.open(tmp_path / "p") as p:
+        assert count(p, "records") == 3 * 5 * 400 and count(p, "imports") == 15
+        assert sorted(i.id for i in p.imports()) == list(range(1, 16))

@@ -92,7 +92,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # writers take the write lock at BEGIN: two imports then queue (busy_timeout)
+            # instead of failing when a read snapshot turns stale
+            write = conn.get_execution_options().get("alsreview_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
@@ -209,7 +212,12 @@ class Project:
         self.close()
 
     def session(self) -> Session:
+        """A session for reading (and for the migrations' own transaction)."""
         return Session(self.engine, expire_on_commit=False)
+
+    def write_session(self) -> Session:
+        """A session whose transaction holds the database's write lock from its start."""
+        return Session(self.engine.execution_options(alsreview_write=True), expire_on_commit=False)
 
     # -- protocol and rounds ------------------------------------------------------------
     @property
@@ -236,7 +244,7 @@ class Project:
 
     def start_update(self, actor: str | None = None) -> int:
         """Begin a living update: later imports belong to a new review round."""
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             meta = s.get(Meta, "round", with_for_update=True)
             new = (int(meta.value) if meta else 0) + 1
             s.merge(Meta(key="round", value=str(new)))
@@ -251,7 +259,7 @@ class Project:
 
     def log_event(self, action: str, details: dict[str, Any], actor: str | None = None) -> None:
         """Append one event in its own transaction."""
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             self._log(s, action, details, actor)
 
     def events(self) -> list[Event]:
@@ -315,7 +323,7 @@ class Project:
             raise StoreError(f"unknown dedup mode {dedup!r} (full, exact, none)")
         who = actor or current_actor()
         try:
-            with self.session() as s, s.begin():
+            with self.write_session() as s, s.begin():
                 if self.engine.dialect.name == "postgresql":
                     # one import at a time, so duplicate links never race
                     s.execute(select(func.pg_advisory_xact_lock(4_242_001)))
@@ -489,7 +497,7 @@ class Project:
 
     def log_search(self, run: SearchRun, retrieved: int, import_id: int | None = None) -> None:
         """Log a search that imported nothing (or whose import is logged separately)."""
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             s.add(
                 SearchLogEntry(
                     import_id=import_id,
@@ -593,7 +601,7 @@ class Project:
                     f"record {rid}: exclusion reason {reason!r} is not in the protocol ({known})"
                 )
         try:
-            with self.session() as s, s.begin():
+            with self.write_session() as s, s.begin():
                 ids = {r[0] for r in rows}
                 dupes = set(
                     s.scalars(
@@ -642,7 +650,7 @@ class Project:
 
     def mark_duplicate(self, record_id: int, primary_id: int, reason: str) -> None:
         """Link a record to its primary by hand (e.g. from the dedup review queue)."""
-        with self.session() as s, s.begin():
+        with self.write_session() as s, s.begin():
             if s.get(StoredRecord, primary_id) is None or s.get(StoredRecord, record_id) is None:
                 raise StoreError(f"no record {record_id} or {primary_id} in this project")
             s.execute(
