@@ -113,6 +113,8 @@ def test_first_search_then_update_adds_only_new_records(setup):
     flow = first.to_flow()
     assert flow.inconsistencies() == []
     assert flow.reports_excluded == {"Animal study only": 1, "No ALSFRS-R outcome": 1}
+    assert dict(flow.databases) == {"PubMed": n0, "Europe PMC": n0}
+    assert flow.records_identified == 2 * n0
 
     # a year later: five new papers appeared, and an old one got a new publication date
     today = dt.date.today()

@@ -146,14 +146,38 @@ def prisma_counts(project: Project, round: int | None = None) -> PrismaCounts:
 
 
 REGISTERS = frozenset({"ctgov", "clinicaltrials.gov", "ictrp", "euctr"})
+DISPLAY = {
+    "pubmed": "PubMed",
+    "europepmc": "Europe PMC",
+    "ctgov": "ClinicalTrials.gov",
+    "clinicaltrials.gov": "ClinicalTrials.gov",
+    "openalex": "OpenAlex",
+    "crossref": "Crossref",
+    "scopus": "Scopus",
+    "embase": "Embase",
+    "cochrane": "Cochrane Library",
+    "web_of_science": "Web of Science",
+    "lilacs": "LILACS",
+    "scielo": "SciELO",
+    "cinahl": "CINAHL",
+}
+
+
+def _named(counts: dict[str, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for k, v in counts.items():
+        name = DISPLAY.get(k.lower(), k)
+        out[name] = out.get(name, 0) + v
+    return out
 
 
 def _to_flow(flow_cls: Any, c: PrismaCounts) -> Any:
-    """The PRISMA 2020 diagram's counts; trial registries go to the registers box."""
+    """The PRISMA 2020 diagram's counts; trial registries go to the registers box, and
+    sources get the names readers know (PubMed, Europe PMC, ClinicalTrials.gov...)."""
     from alsreview.report.prisma import PreviousReview
 
-    databases = {k: v for k, v in c.identified.items() if k not in REGISTERS}
-    registers = {k: v for k, v in c.identified.items() if k in REGISTERS}
+    databases = _named({k: v for k, v in c.identified.items() if k.lower() not in REGISTERS})
+    registers = _named({k: v for k, v in c.identified.items() if k.lower() in REGISTERS})
     previous = None
     if c.previous_included is not None:
         previous = PreviousReview(
