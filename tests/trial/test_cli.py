@@ -80,3 +80,17 @@ def test_power_command():
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["n_sim"] == 4 and 0 <= data["power_mixed"] <= 1
+
+
+def test_export_command(example, tmp_path):
+    out = tmp_path / "study.json"
+    args = ["trial", "export", str(example), "--id", "sykova-ipd", "--first-author", "Syková E"]
+    args += ["--year", "2017", "--title", "MSC", "--cell-type", "BM-MSC", "--route", "IT"]
+    res = runner.invoke(app, [*args, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    from alsreview.evidence.model import SourcePaper, Study
+
+    doc = json.loads(out.read_text())
+    study = Study.model_validate(doc["studies"][0])
+    assert study.patients_enrolled.value == 26
+    assert SourcePaper.model_validate(doc["sources"]["sykova-ipd-ipd"]).kind == "trial report"

@@ -135,6 +135,41 @@ def power(
         typer.echo(res.summary())
 
 
+@trial_app.command("export")
+def export(
+    folder: Annotated[Path, typer.Argument(help="Trial data folder or .xlsx workbook.")],
+    study_id: Annotated[str, typer.Option("--id", help="Study id (a-z, 0-9, _ and -).")],
+    first_author: Annotated[str, typer.Option("--first-author")],
+    year: Annotated[int, typer.Option()],
+    title: Annotated[str, typer.Option()],
+    cell_type: Annotated[str, typer.Option("--cell-type", help="Taxonomy code, e.g. BM-MSC.")],
+    route: Annotated[list[str], typer.Option("--route", help="Route code(s), e.g. IT.")],
+    out: Annotated[Path, typer.Option("--out", help="Write the study entry as JSON here.")] = Path(
+        "study.json"
+    ),
+) -> None:
+    """Export the trial's aggregate results as a study entry of the evidence base (JSON)."""
+    from alsreview.trial.analysis import analyze_trial
+    from alsreview.trial.export import export_study
+    from alsreview.trial.ipd import load_trial
+
+    exp = export_study(
+        analyze_trial(load_trial(folder)),
+        study_id=study_id,
+        first_author=first_author,
+        year=year,
+        title=title,
+        cell_type=cell_type,
+        routes=route,
+    )
+    doc = {
+        "sources": {exp.source.key: exp.source.model_dump(mode="json", exclude_none=True)},
+        "studies": [exp.study.model_dump(mode="json", by_alias=True, exclude_none=True)],
+    }
+    out.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    typer.echo(f"wrote {out}: {exp.summary()}")
+
+
 def register(app: typer.Typer) -> None:
     """Add `alsreview trial ...` to the main app."""
     app.add_typer(trial_app, name="trial")
