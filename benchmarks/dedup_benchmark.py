@@ -24,9 +24,10 @@ that asreview is never a project dependency):
     python benchmarks/dedup_benchmark.py --datatools-python /tmp/adt-venv/bin/python
 
 Prints a Markdown table (records, true pairs, precision, recall, time) for alsreview at
-~20,000 and 100,000 records (the larger set repeats the base with five disjoint title
-vocabularies, so clusters stay the same size) and for datatools' `dedup` (exact DOI or exact
-title+abstract, its default) and `dedup --similar` (difflib ratio > 0.98) on the 20,000.
+~20,000 and 100,000 records (the larger set repeats the base five times with letters of
+titles, abstracts and names shifted, so clusters stay the same size) and for datatools'
+`dedup` (exact DOI or exact title+abstract, its default) and `dedup --similar` (difflib
+ratio > 0.98) on the 20,000.
 """
 
 from __future__ import annotations
@@ -292,6 +293,19 @@ def hard_negatives(entities: list[dict], rng: random.Random, share: float) -> li
     return out
 
 
+def shift_letters(text: str, k: int) -> str:
+    """Caesar shift of ASCII letters by k (case kept)."""
+    out = []
+    for c in text:
+        if "a" <= c <= "z":
+            out.append(chr((ord(c) - 97 + k) % 26 + 97))
+        elif "A" <= c <= "Z":
+            out.append(chr((ord(c) - 65 + k) % 26 + 65))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
 def build(seed: int = 2026, replicas: int = 1) -> tuple[list[Record], list[str]]:
     """Records and, per record, its true entity key."""
     rng = random.Random(seed)
@@ -302,10 +316,13 @@ def build(seed: int = 2026, replicas: int = 1) -> tuple[list[Record], list[str]]
     for rep in range(replicas):
         entities = [dict(e) for e in base]
         if rep:
-            # disjoint copies for the timing run: a distinct word in every title and new ids
+            # disjoint copies for the timing run: every letter of titles, abstracts and author
+            # names shifted by `rep` places (same lengths and block structure, no overlap)
             for e in entities:
                 e["key"] = f"r{rep}:{e['key']}"
-                e["title"] = f"{e['title']} cohort{'abcdefghij'[rep]}" if e["title"] else ""
+                e["title"] = shift_letters(e["title"], rep)
+                e["abstract"] = shift_letters(e["abstract"], rep)
+                e["authors"] = [shift_letters(a, rep) for a in e["authors"]]
                 e["pmid"] = f"{rep}{e['pmid']}" if e["pmid"] else None
                 e["doi"] = e["doi"].replace("bench.", f"bench{rep}.") if e["doi"] else None
         entities += hard_negatives(entities, rng, 0.03)

@@ -76,6 +76,9 @@ def normalise_title(title: str) -> str:
     return " ".join(_NON_ALNUM.sub(" ", fold(title)).split())
 
 
+_PARTICLE_INITIALS = re.compile(r"^[A-Z]\.?[a-z]\.?$")  # 'Tirpitz Cv' (C von Tirpitz)
+
+
 def _is_initials(token: str) -> bool:
     bare = token.replace(".", "").replace("-", "")
     return bool(bare) and bare.isalpha() and (len(bare) == 1 or (len(bare) <= 3 and bare.isupper()))
@@ -93,7 +96,10 @@ def surname(name: str) -> str:
         return _NON_ALNUM.sub("", fold(name.split(",", 1)[0]))
     tokens = name.replace(".", ". ").split()
     if len(tokens) > 1:
-        while len(tokens) > 1 and _is_initials(tokens[-1]):
+        surname_first = not _is_initials(tokens[0])
+        while len(tokens) > 1 and (
+            _is_initials(tokens[-1]) or (surname_first and _PARTICLE_INITIALS.match(tokens[-1]))
+        ):
             tokens.pop()
         while len(tokens) > 1 and _is_initials(tokens[0]):
             tokens.pop(0)

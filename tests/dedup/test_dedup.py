@@ -222,13 +222,22 @@ def test_title_without_subtitle_merges_only_with_author_and_year():
     full = rec(
         title="Intraspinal neural stem cell transplantation in amyotrophic lateral sclerosis: "
         "first results of the multicentre open-label trial",
-        authors=["Feldman EL"], volume="", pages="",
+        authors=["Feldman EL"],
+        volume="",
+        pages="",
     )
     cut = rec(
         title="Intraspinal neural stem cell transplantation in amyotrophic lateral sclerosis",
-        authors=["Feldman, Eva L."], volume="", pages="",
+        authors=["Feldman, Eva L."],
+        volume="",
+        pages="",
     )
     (cluster,) = deduplicate([full, cut]).clusters
     assert "without its subtitle" in cluster.merges[0].reason
     other_author = rec(title=cut.title, authors=["Glass JD"], volume="", pages="")
     assert deduplicate([full, other_author]).clusters == ()
+
+
+def test_surname_with_particle_initials():
+    assert surname("Tirpitz Cv") == surname("Tirpitz, C. v.") == "tirpitz"
+    assert surname("X Li") == surname("Li X") == "li"
