@@ -199,3 +199,20 @@ def test_ris_publisher_header_lines_are_skipped():
     assert rec.year == 2000 and rec.pages == "293-299"
     assert rec.doi == "10.1080/146608200300079536"
     assert rec.journal == "Amyotrophic Lateral Sclerosis and Other Motor Neuron Disorders"
+
+
+def test_ctgov_csv_export(tmp_path):
+    path = tmp_path / "ctg-studies.csv"
+    path.write_text(
+        "NCT Number,Study Title,Study URL,Acronym,Study Status,Brief Summary,Conditions,"
+        "Phases,First Posted\n"
+        "NCT03280056,Safety and Efficacy of Repeated Administrations of NurOwn® (MSC-NTF "
+        "Cells) in Participants With ALS,https://clinicaltrials.gov/study/NCT03280056,,"
+        "COMPLETED,Phase 3 study of MSC-NTF cells in ALS.,Amyotrophic Lateral Sclerosis,"
+        "PHASE3,2017-09-13\n",
+        encoding="utf-8",
+    )
+    (rec,) = read_records(path)
+    assert rec.nct_id == rec.source_id == "NCT03280056" and rec.year == 2017
+    assert rec.title.startswith("Safety and Efficacy") and rec.abstract.startswith("Phase 3")
+    assert rec.keywords == ["Amyotrophic Lateral Sclerosis"]
