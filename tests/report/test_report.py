@@ -21,6 +21,7 @@ SECTIONS = [
     "studies-by-route",
     "safety",
     "efficacy",
+    "alsfrs-synthesis",
     "integrity",
     "disagreements",
     "sources",
@@ -30,6 +31,8 @@ FIGURES = [
     "prisma_blume2026",
     "studies_by_cell_type_and_route",
     "serious_adverse_events_by_route",
+    "alsfrs_decline_pre_post",
+    "alsfrs_prepost_forest",
 ]
 
 

@@ -41,7 +41,9 @@ _register_all()
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: AlsreviewError becomes a message and exit code 1."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)  # click returns Exit codes here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except AlsreviewError as exc:
         from rich.console import Console
 

@@ -39,7 +39,9 @@ def review_sections(evidence: EvidenceBase) -> list[Section]:
 
 def synthesis_sections(evidence: EvidenceBase) -> list[Section]:
     """The ALSFRS-R slope meta-analysis (meta/alsfrs.py)."""
-    return []
+    from alsreview.meta.alsfrs import alsfrs_section
+
+    return [alsfrs_section(evidence.studies)]
 
 
 def build_report(out: str | Path, evidence_path: str | Path | None = None) -> Path:
