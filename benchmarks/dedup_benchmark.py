@@ -48,7 +48,7 @@ from pathlib import Path
 from alsreview.dedup import deduplicate, normalise_title
 from alsreview.records.model import Record
 
-SCREENING = Path("/work/shared/data/screening")
+SCREENING = Path(__file__).resolve().parents[2] / "shared" / "data" / "screening"
 JOURNALS = [
     ("The New England Journal of Medicine", "N Engl J Med"),
     ("The Lancet", "Lancet"),

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 
 from alsreview.records.pubmed_xml import parse_pubmed_xml
 
-SCREENING = Path("/work/shared/data/screening")
+SCREENING = Path(__file__).resolve().parents[2] / "shared" / "data" / "screening"
 HEAD = (
     '<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
     '1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
