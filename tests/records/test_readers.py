@@ -1,8 +1,8 @@
 """Readers on hand-written exports in the exact layouts of each database/reference manager."""
 
-from pathlib import os
+import os
+from pathlib import Path
 
-import Path
 import pytest
 
 from alsreview.records import read_records, sniff_format
