@@ -60,5 +60,19 @@ def parse_evidence(text: str, name: str = "<evidence>") -> EvidenceBase:
 
 
 def evidence_json_schema() -> dict[str, Any]:
-    """JSON Schema of the evidence-base file format."""
-    return EvidenceBase.model_json_schema(by_alias=True)
+    """JSON Schema of the evidence-base file format.
+
+    Provenance may be written as the string "paper-key: section or table" (as the bundled
+    file does) or as an object; the model accepts both, so the schema says so.
+    """
+    schema = EvidenceBase.model_json_schema(by_alias=True)
+    as_object = schema["$defs"]["Provenance"]
+    schema["$defs"]["Provenance"] = {
+        "title": "Provenance",
+        "description": as_object.get("description", ""),
+        "anyOf": [
+            {"type": "string", "pattern": r"^[^:]*\S[^:]*:.*\S"},
+            {k: v for k, v in as_object.items() if k not in ("title", "description")},
+        ],
+    }
+    return schema
