@@ -25,9 +25,9 @@ from alsreview.errors import ValidationError
 
 
 def _crit(level: float) -> float:
-    from scipy.stats import norm
+    from alsreview.meta.distributions import norm_ppf
 
-    return float(norm.isf((1 - level / 100) / 2))
+    return float(norm_ppf(1 - (1 - level / 100) / 2))
 
 
 def _new_axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
