@@ -1,12 +1,12 @@
 """The exception tree of alsreview.
 
-    AlsreviewError                  base; the CLI prints its message and exits 1
-    ├── ImportFormatError           a file could not be read (path, record, line, reason)
-    ├── ValidationError             data that parsed but breaks a rule (one or many problems)
-    │   └── DoseParseError          a dose string that cannot be read without guessing
-    ├── ConvergenceError            an iterative estimator failed and no fallback applied
-    ├── SourceError                 a search service failed after all retries
-    └── StoreError                  the project database refused an operation
+AlsreviewError                  base; the CLI prints its message and exits 1
+├── ImportFormatError           a file could not be read (path, record, line, reason)
+├── ValidationError             data that parsed but breaks a rule (one or many problems)
+│   └── DoseParseError          a dose string that cannot be read without guessing
+├── ConvergenceError            an iterative estimator failed and no fallback applied
+├── SourceError                 a search service failed after all retries
+└── StoreError                  the project database refused an operation
 """
 
 from __future__ import annotations

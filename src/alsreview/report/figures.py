@@ -40,9 +40,7 @@ def plot_studies_by_cell_and_route(studies: list[Study], ax: Any = None) -> Any:
     cells = [c for c in tax.cell_types if any(s.cell_type.value == c for s in studies)]
     if any(s.cell_type.value is None for s in studies):
         cells.append("not reported")
-    routes = sorted(
-        {route_label(s.routes.value or []) for s in studies}, key=route_order
-    )
+    routes = sorted({route_label(s.routes.value or []) for s in studies}, key=route_order)
     count: dict[tuple[str, str], int] = defaultdict(int)
     patients: dict[tuple[str, str], int] = defaultdict(int)
     for s in studies:
