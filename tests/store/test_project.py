@@ -268,3 +268,18 @@ def test_concurrent_imports_queue_instead_of_failing(tmp_path, backend):
     with Project.open(tmp_path / "p") as p:
         assert count(p, "records") == 3 * 5 * 400 and count(p, "imports") == 15
         assert sorted(i.id for i in p.imports()) == list(range(1, 16))
+
+
+def test_project_file_keeps_no_password(tmp_path, pg_url):
+    """A team project's project.toml is shared; the database password must not be in it."""
+    from sqlalchemy.engine import make_url
+
+    from alsreview.store import Project
+
+    url = make_url(pg_url).set(password="s3cret-pw").render_as_string(hide_password=False)
+    Project.create(tmp_path / "team", url=url).close()
+    text = (tmp_path / "team" / "project.toml").read_text("utf-8")
+    assert "s3cret-pw" not in text
+    assert make_url(pg_url).database in text
+    with Project.open(tmp_path / "team") as project:  # trust auth on the test server
+        assert project.engine.url.password is None

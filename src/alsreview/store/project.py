@@ -170,9 +170,11 @@ class Project:
             engine.dispose()
             raise StoreError(f"{_safe_url(db_url)}: cannot create project: {exc}") from exc
         (root / PROTOCOL_FILENAME).write_text(text, encoding="utf-8")
-        stored_url = "" if url is None else url
+        stored_url = "" if url is None else _url_without_password(url)
         (root / PROJECT_FILE).write_text(
-            "# alsreview project; url empty = the SQLite file project.db in this folder\n"
+            "# alsreview project; url empty = the SQLite file project.db in this folder.\n"
+            "# No password is stored here: PostgreSQL takes it from PGPASSWORD or ~/.pgpass,\n"
+            "# or set ALSREVIEW_DB_URL to the full URL.\n"
             f"[store]\nurl = {json.dumps(stored_url)}\n",
             encoding="utf-8",
         )
@@ -659,6 +661,17 @@ class Project:
                 .values(duplicate_of=primary_id, duplicate_reason=reason)
             )
             self._log(s, "dedup.mark", {"record": record_id, "primary": primary_id, "why": reason})
+
+
+def _url_without_password(url: str) -> str:
+    """The URL to keep in project.toml: a file that is shared must not carry a password."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.password is None:
+        return url
+    # URL is a NamedTuple; URL.set() ignores None, so _replace clears the field
+    return parsed._replace(password=None).render_as_string(hide_password=False)
 
 
 def _safe_url(url: str) -> str:
