@@ -104,9 +104,8 @@ def cohorts(evidence: EvidenceBase) -> list[list[Study]]:
 def overview_section(evidence: EvidenceBase, findings: list[Finding]) -> Section:
     studies = evidence.studies
     patients = sum(s.patients_enrolled.value or 0 for s in studies)
-    unique_patients = sum(
-        max(s.patients_enrolled.value or 0 for s in cohort) for cohort in cohorts(evidence)
-    )
+    groups = cohorts(evidence)
+    unique_patients = sum(max(s.patients_enrolled.value or 0 for s in c) for c in groups)
     disputed = sum(1 for s in studies for f in s.facts().values() if f.disputed)
     html = render(
         "overview.html.j2",
@@ -114,7 +113,7 @@ def overview_section(evidence: EvidenceBase, findings: list[Finding]) -> Section
         n_studies=len(studies),
         n_patients=patients,
         n_unique_patients=unique_patients,
-        n_cohorts=len(cohorts(evidence)),
+        n_cohorts=len(groups),
         n_rct=sum(1 for s in studies if s.design.value == "RCT"),
         n_cell_types=len({cell_type_of(s) for s in studies}),
         n_disputed=disputed,

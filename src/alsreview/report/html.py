@@ -12,8 +12,6 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from alsreview.evidence.dose import format_count
-
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
@@ -24,8 +22,6 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["sci"] = lambda x: "" if x is None else format_count(x)
-    env.filters["pvalue"] = lambda p: "" if p is None else str(p)
     return env
 
 
