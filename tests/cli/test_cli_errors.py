@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,7 +83,7 @@ def test_a_bug_keeps_its_traceback(tmp_path):
         "main(['boom'])\n"
     )
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(__import__("conftest").SRC)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2] / "src")
     res = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path
     )

@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> None:
     """
     try:
         app(args=argv, prog_name="alsreview")  # standalone: click handles usage errors
+    except SystemExit as exc:  # click's way of saying "done": success returns normally
+        if exc.code not in (0, None):
+            raise
     except AlsreviewError as exc:
         _fail(exc)
     except OSError as exc:
