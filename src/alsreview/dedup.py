@@ -15,9 +15,12 @@ Steps (every merge keeps its reason):
    and numbers in the title ("phase 1" vs "phase 2", "Part II" vs "Part III" never merge).
 3. **Kinds.**  Errata, comments/replies, retraction notices and conference abstracts are
    a different kind from the article they refer to and are never merged with it.
-4. **Clusters** are the connected components of the merges; the primary record is the most
-   complete one, and the merged record fills its empty fields from the others.  Pairs that
-   look alike but miss the rules go to a review queue instead of being merged.
+4. **Clusters** grow from the merges, most similar pair first; the primary record is the most
+   complete one, and the merged record fills its empty fields from the others.  A fuzzy merge
+   is refused (sent to review) when a member would end up with a title far from the joined
+   cluster's primary (below `title_review`, and not a cut-short form of it), so a chain of
+   titles each a character from the next cannot drift into one cluster (single linkage).
+   Pairs that look alike but miss the rules go to a review queue instead of being merged.
 
 `deduplicate(records)` returns a `DedupResult`; `match_existing(new, existing)` says which new
 records duplicate ones already held (living updates).
@@ -290,10 +293,13 @@ class _Union:
     """Union-find that also keeps each cluster's PMIDs and DOIs, so that no merge ever puts
     two different PMIDs (or DOIs) into one cluster."""
 
-    def __init__(self, keys: Sequence[_Key]) -> None:
+    def __init__(self, keys: Sequence[_Key], rank: Sequence[tuple[int, int, int]]) -> None:
         self.parent = list(range(len(keys)))
         self.pmids = [{k.pmid} if k.pmid else set() for k in keys]
         self.dois = [{k.doi} if k.doi else set() for k in keys]
+        self.rank = rank  # completeness: the cluster's primary is its highest-ranked member
+        self.primary = list(range(len(keys)))
+        self.members: list[list[int]] = [[i] for i in range(len(keys))]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -317,7 +323,16 @@ class _Union:
         self.parent[drop] = keep
         self.pmids[keep] |= self.pmids[drop]
         self.dois[keep] |= self.dois[drop]
+        self.primary[keep] = max(self.primary[keep], self.primary[drop], key=self.rank.__getitem__)
+        self.members[keep] += self.members[drop]
+        self.members[drop] = []
         return True
+
+    def joined_primary(self, a: int, b: int) -> tuple[int, list[int]]:
+        """The primary the union of a's and b's clusters would have, and its members."""
+        ra, rb = self.find(a), self.find(b)
+        primary = max(self.primary[ra], self.primary[rb], key=self.rank.__getitem__)
+        return primary, self.members[ra] + self.members[rb]
 
 
 def _title_sim(a: _Key, b: _Key) -> float:
@@ -419,6 +434,14 @@ def _is_title_prefix(a: str, b: str, min_words: int = 8) -> bool:
     return len(short.split()) >= min_words and long.startswith(short + " ")
 
 
+def _near(a: _Key, b: _Key, s: DedupSettings) -> bool:
+    """A cluster member is near its primary: titles at least `title_review` alike, or one the
+    other cut short, or one title missing."""
+    if a is b or not a.title or not b.title:
+        return True
+    return _title_sim(a, b) >= s.title_review or _is_title_prefix(a.title, b.title)
+
+
 def year_close(a: _Key, b: _Key) -> bool:
     return a.year is not None and b.year is not None and abs(a.year - b.year) <= 1
 
@@ -516,7 +539,9 @@ def deduplicate(records: Sequence[Record], settings: DedupSettings | None = None
     s = settings or DedupSettings()
     keys = [_key(r) for r in records]
     n = len(keys)
-    union = _Union(keys)
+    rank = [(*_completeness(r), -i) for i, r in enumerate(records)]
+    union = _Union(keys, rank)
+    id_linked: set[int] = set()  # joined by PMID/DOI: exempt from the title-to-primary check
     merges: list[Merge] = []
     review: dict[tuple[int, int], ReviewPair] = {}
 
@@ -548,20 +573,39 @@ def deduplicate(records: Sequence[Record], settings: DedupSettings | None = None
                     continue
                 if union.union(head, j):
                     merges.append(Merge(head, j, f"{label}: {value}", 1.0))
+                    id_linked.update((head, j))
 
-    # 2. blocked fuzzy matching
+    # 2. blocked fuzzy matching; merges applied best first, and a merge may not join a record
+    # whose title is far from the joined cluster's primary (no single-linkage drift)
+    proposed: list[tuple[float, int, int, str]] = []
     for i, j in sorted(_candidate_pairs(keys, s)):
         if union.find(i) == union.find(j):
             continue
         verdict, reason, score = _judge(keys[i], keys[j], s)
         if verdict == "merge":
-            clash = union.conflict(i, j)
-            if clash:
-                review[(i, j)] = ReviewPair(i, j, f"{reason} (clusters have {clash})", score)
-            elif union.union(i, j):
-                merges.append(Merge(i, j, reason, score))
+            proposed.append((-score, i, j, reason))
         elif verdict == "review":
             review[(i, j)] = ReviewPair(i, j, reason, score)
+    for neg_score, i, j, reason in sorted(proposed):
+        score = -neg_score
+        if union.find(i) == union.find(j):
+            continue
+        clash = union.conflict(i, j)
+        if clash:
+            review[(i, j)] = ReviewPair(i, j, f"{reason} (clusters have {clash})", score)
+            continue
+        primary, members = union.joined_primary(i, j)
+        far = next(
+            (m for m in members if m not in id_linked and not _near(keys[m], keys[primary], s)),
+            None,
+        )
+        if far is not None:
+            sim = _title_sim(keys[far], keys[primary])
+            review[(i, j)] = ReviewPair(
+                i, j, f"{reason}, but record {far} would be {sim:.2f} from the primary", score
+            )
+        elif union.union(i, j):
+            merges.append(Merge(i, j, reason, score))
 
     # 3. clusters
     members_of: dict[int, list[int]] = defaultdict(list)
@@ -575,7 +619,7 @@ def deduplicate(records: Sequence[Record], settings: DedupSettings | None = None
     for root, members in sorted(members_of.items()):
         if len(members) < 2:
             continue
-        primary = max(members, key=lambda i: (*_completeness(records[i]), -i))
+        primary = union.primary[root]
         group = [records[i] for i in members]
         merged = merge_records(group, members.index(primary))
         for i in members:
