@@ -198,7 +198,7 @@ def _key(rec: Record) -> _Key:
         if w.isdigit()
         or (
             w in _ROMAN
-            and (len(w) > 1 and w not in ("vi", "xi") or (k and words[k - 1] in _SERIES))
+            and ((len(w) > 1 and w not in ("vi", "xi")) or (k and words[k - 1] in _SERIES))
         )
     )
     long_words = " ".join(sorted(sorted(set(words), key=lambda w: (-len(w), w))[:3]))
