@@ -5,8 +5,8 @@ In: record texts (title + abstract + keywords), the labels known so far (1 inclu
 Out: a `Ranking` (scores and the order of the unlabelled records, most relevant first).
 
 Model (`Ranker`): TF-IDF of word 1-2-grams and character 3-5-grams within words (sublinear
-tf, l2), a linear classifier trained with balanced class weights on the labelled records,
-refit at every call (features are built once per record set and cached).  Before both
+tf, l2; the two blocks weighted equally), a linear support vector machine (C = 0.1)
+trained with balanced class weights on the labelled records, refit at every call (features are built once per record set and cached).  Before both
 classes are known, records are ranked by cosine similarity to the prior query (and to the
 included records, if any).
 """
@@ -53,6 +53,8 @@ class Ranking:
 class Ranker:
     """Features for a fixed set of texts; `scores(labelled, labels)` refits the model."""
 
+    name = "tfidf-word-char+svm-balanced"
+
     def __init__(self, texts: Sequence[str], *, query: str | None = None) -> None:
         from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -73,7 +75,7 @@ class Ranker:
             ngram_range=(3, 5),
             min_df=2 if self.n >= 50 else 1,
             sublinear_tf=True,
-            max_features=200_000,
+            max_features=100_000,
             dtype=np.float32,
         )
         fit_docs = docs + ([query] if query else [])
@@ -88,9 +90,9 @@ class Ranker:
         idx = np.asarray(labelled, dtype=int)
         y = np.asarray(labels, dtype=int)
         if len(idx) and len(set(y.tolist())) == 2:
-            from sklearn.linear_model import LogisticRegression
+            from sklearn.svm import LinearSVC
 
-            clf = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000)
+            clf = LinearSVC(C=0.1, class_weight="balanced")
             clf.fit(self.X[idx], y)
             return clf.decision_function(self.X), "model"
         anchors = []
