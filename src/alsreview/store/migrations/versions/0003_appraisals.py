@@ -1,7 +1,7 @@
 """Risk-of-bias appraisals: one row per saved assessment or consensus (newest row wins).
 
-Revision ID: 0002_appraisals
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_appraisals"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
