@@ -29,9 +29,9 @@ def _root() -> None:
 
 
 def _register_all() -> None:
-    from alsreview.cli import dedup, evidence, literature, meta, report, trial
+    from alsreview.cli import dedup, evidence, extract, literature, meta, report, trial
 
-    for module in (report, evidence, meta, trial, literature, dedup):
+    for module in (report, evidence, meta, trial, literature, dedup, extract):
         module.register(app)
 
 
