@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -123,6 +123,9 @@ class StudyRecord(Base):
     __tablename__ = "study_records"
     study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
+
+    # a record (report) belongs to one study
+    __table_args__ = (UniqueConstraint("record_id", name="uq_study_records_record"),)
 
 
 class ExtractionRow(Base):
