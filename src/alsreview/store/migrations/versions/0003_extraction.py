@@ -1,7 +1,7 @@
 """Extraction stage: studies (linked records), per-reviewer extractions, full texts, papers.
 
 Revision ID: extraction_1
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "extraction_1"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
