@@ -1,7 +1,7 @@
 """Risk-of-bias appraisals: one row per saved assessment or consensus (newest row wins).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004_appraisals
+Revises: extraction_1
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004_appraisals"
+down_revision = "extraction_1"
 branch_labels = None
 depends_on = None
 
