@@ -159,7 +159,9 @@ def test_xlsx_declaring_more_than_the_limit_uncompressed_is_refused(monkeypatch)
 # --- XML DOCTYPE: the promise is "documents declaring entities are refused" ----------
 
 
-ENTITY_DOC = '<!DOCTYPE PubmedArticleSet [<!ENTITY e "boom">]>\n<PubmedArticleSet>&e;</PubmedArticleSet>\n'
+ENTITY_DOC = (
+    '<!DOCTYPE PubmedArticleSet [<!ENTITY e "boom">]>\n<PubmedArticleSet>&e;</PubmedArticleSet>\n'
+)
 
 
 def test_doctype_after_a_70kb_comment_is_refused():

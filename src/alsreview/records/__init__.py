@@ -115,7 +115,9 @@ def parse_bytes(data: bytes, format: str | None = None, path: str | None = None)
     from alsreview.inputs import MAX_FILE_BYTES, check_field_sizes
 
     if len(data) > MAX_FILE_BYTES:
-        raise ImportFormatError(path, f"{len(data):,} bytes, more than the limit {MAX_FILE_BYTES:,}")
+        raise ImportFormatError(
+            path, f"{len(data):,} bytes, more than the limit {MAX_FILE_BYTES:,}"
+        )
     fmt = format or sniff_format(data, path or "")
     reader = _reader(fmt)
     try:
