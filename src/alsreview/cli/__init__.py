@@ -37,9 +37,9 @@ def _root() -> None:
 
 
 def _register_all() -> None:
-    from alsreview.cli import dedup, evidence, literature, meta, report, trial
+    from alsreview.cli import appraise, dedup, evidence, literature, meta, report, trial
 
-    for module in (report, evidence, meta, trial, literature, dedup):
+    for module in (report, evidence, meta, trial, literature, dedup, appraise):
         module.register(app)
 
 
