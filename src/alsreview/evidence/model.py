@@ -96,7 +96,9 @@ class SourcePaper(_Model):
     volume: str | None = None
     pages: str | None = None
     doi: str | None = None
-    url: str | None = None
+    url: str | None = Field(
+        default=None, json_schema_extra={"pattern": "^\\s*([hH][tT][tT][pP][sS]?://|[dD][oO][iI]:)"}
+    )
     doi_note: str | None = None  # why a DOI is missing
 
     @field_validator("url")
