@@ -71,7 +71,7 @@ def test_schema_comes_from_migrations_and_matches_models(project):
 
     from alsreview.store.models import Base
 
-    assert schema_revision(project.engine) == "0001"
+    assert schema_revision(project.engine) == "0002"
     with project.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
@@ -90,7 +90,7 @@ def test_migrations_downgrade_and_upgrade_again(project):
         tables = set(project.engine.dialect.get_table_names(conn))
     assert not tables & {"records", "events", "imports"}
     migrate(project.engine)
-    assert schema_revision(project.engine) == "0001" and count(project, "records") == 0
+    assert schema_revision(project.engine) == "0002" and count(project, "records") == 0
 
 
 def test_sqlite_file_uses_wal_and_foreign_keys(tmp_path):
