@@ -40,8 +40,9 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.limiter = limiter or LoginLimiter()
     app.state.max_upload_bytes = max_upload_bytes
-    app.include_router(api.router)
-    app.include_router(pages.router)
+    app.state.routers = (api.router, pages.router)  # every route is in one of these
+    for router in app.state.routers:
+        app.include_router(router)
     static = resources.files("alsreview.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
