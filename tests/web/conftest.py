@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.store.conftest import backend, pg_url  # noqa: F401  (fixtures reused)
 
 from alsreview.records.model import Record
-from tests.store.conftest import backend, pg_url  # noqa: F401  (fixtures reused)
 
 PASSWORDS = {"olivia": "owner-pass-1", "rita": "reviewer-pass-1", "ravi": "reviewer-pass-2"}
 ROLES = {"olivia": "owner", "rita": "reviewer", "ravi": "reviewer"}
@@ -76,12 +76,30 @@ def make_project(path, url=None):
     for name, pw in PASSWORDS.items():
         add_user(project, name, ROLES[name], pw)
     project.import_records(sample_records(), source="pubmed", label="sample", dedup="none")
+    from alsreview.screening import set_reviewers_required
+
+    for stage in ("title_abstract", "full_text"):  # dual review
+        set_reviewers_required(project, stage, 2, "olivia")
     return project
 
 
+@pytest.fixture(scope="session")
+def project_template(tmp_path_factory):
+    """One SQLite project with the accounts and records, built once (argon2 is slow by
+    design); each test works on its own copy."""
+    path = tmp_path_factory.mktemp("template") / "proj"
+    make_project(path).close()
+    return path
+
+
 @pytest.fixture
-def project(tmp_path):
-    p = make_project(tmp_path / "proj")
+def project(tmp_path, project_template):
+    import shutil
+
+    from alsreview.store import Project
+
+    shutil.copytree(project_template, tmp_path / "proj")
+    p = Project.open(tmp_path / "proj")
     yield p
     p.close()
 
@@ -109,6 +127,10 @@ class Client:
 
     def get(self, url, **kw):
         return self.http.get(url, **kw)
+
+    def vote(self, record_id: int, decision: str, stage: str = "title_abstract", **extra):
+        body = {"record_id": record_id, "stage": stage, "decision": decision, **extra}
+        return self.post("/api/decisions", json=body)
 
     def post(self, url, csrf: bool = True, **kw):
         headers = dict(kw.pop("headers", {}) or {})

@@ -7,12 +7,12 @@ import sys
 
 import pytest
 from sqlalchemy import select
+from tests.web.conftest import PASSWORDS
 
 from alsreview.errors import StoreError, ValidationError
 from alsreview.store.models import User as UserRow
 from alsreview.store.models import WebSession
 from alsreview.web.accounts import add_user, authenticate, list_users
-from tests.web.conftest import PASSWORDS
 
 
 def test_passwords_are_stored_as_argon2id_hashes(project):
@@ -88,7 +88,8 @@ def test_failed_logins_are_rate_limited_per_user_and_per_client(app):
 
     c = TestClient(app)
     for _ in range(5):
-        assert c.post("/api/login", json={"username": "rita", "password": "guess"}).status_code == 401
+        r = c.post("/api/login", json={"username": "rita", "password": "guess"})
+        assert r.status_code == 401
     r = c.post("/api/login", json={"username": "rita", "password": PASSWORDS["rita"]})
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     # the same client is limited for other names too (password spraying)

@@ -1,8 +1,8 @@
 """CLI of the web app: `serve` and `user add` / `user list`.
 
-    alsreview serve PROJECT_DIR [--host 127.0.0.1] [--port 8000]
-    alsreview user add PROJECT_DIR NAME --role owner|reviewer [--password-stdin]
-    alsreview user list PROJECT_DIR
+alsreview serve PROJECT_DIR [--host 127.0.0.1] [--port 8000]
+alsreview user add PROJECT_DIR NAME --role owner|reviewer [--password-stdin]
+alsreview user list PROJECT_DIR
 """
 
 from __future__ import annotations

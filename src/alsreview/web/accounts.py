@@ -11,6 +11,7 @@ CSRF token, which every state-changing request must echo.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import secrets
@@ -64,7 +65,10 @@ def _digest(token: str) -> str:
 
 
 def add_user(project: Project, name: str, role: str, password: str) -> User:
-    """Create an account; the name must be new, the role owner or reviewer."""
+    """Create an account; the name must be new, the role owner or reviewer.
+
+    A project has one owner account, and it becomes the project's owner (the person who
+    unblinds stages and resolves conflicts, `alsreview.screening.owner`)."""
     name = name.strip()
     problems = []
     if not name or len(name) > 128 or any(c.isspace() for c in name):
@@ -78,6 +82,13 @@ def add_user(project: Project, name: str, role: str, password: str) -> User:
     hashed = _hasher().hash(password)
     try:
         with project.write_session() as s, s.begin():
+            if role == "owner":
+                other = s.execute(select(users.c.name).where(users.c.role == "owner")).first()
+                if other is not None:
+                    raise StoreError(
+                        f"the project already has an owner account ({other.name}); "
+                        "add further people as reviewers"
+                    )
             uid = s.execute(
                 insert(users)
                 .values(name=name, role=role, password_hash=hashed, created_at=utcnow())
@@ -86,6 +97,10 @@ def add_user(project: Project, name: str, role: str, password: str) -> User:
             project._log(s, "user.add", {"name": name, "role": role})
     except IntegrityError as exc:
         raise StoreError(f"user {name!r} already exists in this project") from exc
+    if role == "owner":  # the owner account is the project owner who unblinds and resolves
+        from alsreview.store.decisions import set_owner
+
+        set_owner(project, name, actor=name)
     return User(uid, name, role)
 
 
@@ -110,10 +125,8 @@ def authenticate(project: Project, name: str, password: str) -> User | None:
     if row is None:  # verify against a dummy hash so timing does not reveal the name exists
         if _DUMMY_HASH is None:
             _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return None
     try:
         hasher.verify(row.password_hash, password)

@@ -112,11 +112,18 @@ def next_record(request: Request, stage: Stage = "title_abstract") -> Response |
     from alsreview.screening import next_record as pick
 
     session = session_of(request)
-    found = pick(request.app.state.project, stage=stage, reviewer=session.user.name)
+    found = pick(request.app.state.project, session.user.name, stage)
     if found is None:
         return Response(status_code=204)
-    record_id, record = found
-    return record_json(record_id, record)
+    return {
+        **record_json(found.record_id, found.record),
+        "stage": stage,
+        "score": found.score,
+        "rank_source": found.rank_source,
+        "n_eligible": found.n_eligible,
+        "n_done": found.n_done,
+        "n_remaining": found.n_remaining,
+    }
 
 
 @router.post("/decisions", status_code=201)
@@ -124,29 +131,28 @@ def post_decision(body: DecisionBody, request: Request) -> dict[str, Any]:
     from alsreview.screening import decide
 
     session = session_of(request)
-    decision = decide(
+    vote = decide(
         request.app.state.project,
+        session.user.name,
         body.record_id,
-        stage=body.stage,
-        decision=DECISION_WORDS[body.decision],
-        reviewer=session.user.name,
+        body.stage,
+        DECISION_WORDS[body.decision],
         reason=body.reason or None,
         note=body.note or "",
     )
-    return {"record_id": body.record_id, "stage": body.stage, "decision": decision.decision}
+    return vote.to_dict()
 
 
 @router.get("/records/{record_id}/decisions")
 def record_decisions(
     record_id: int, request: Request, stage: Stage = "title_abstract"
-) -> list[dict[str, Any]]:
-    from alsreview.screening import visible_decisions
+) -> dict[str, Any]:
+    """The record's status and the votes the caller may see (own only while blinded)."""
+    from alsreview.screening import record_status
 
     session = session_of(request)
-    rows = visible_decisions(
-        request.app.state.project, record_id, stage=stage, viewer=session.user.name
-    )
-    return [_plain(r) for r in rows]
+    status = record_status(request.app.state.project, record_id, stage, session.user.name)
+    return status.to_dict()
 
 
 @router.get("/conflicts")
@@ -155,9 +161,11 @@ def get_conflicts(request: Request, stage: Stage = "title_abstract") -> list[dic
 
     session = session_of(request)
     project = request.app.state.project
-    if not session.user.is_owner and is_blinded(project, stage):
-        raise HTTPException(403, f"stage {stage} is blinded; only the owner sees conflicts")
-    return [_plain(c) for c in conflicts(project, stage)]
+    if is_blinded(project, stage):
+        if not session.user.is_owner:
+            raise HTTPException(403, f"{stage} is blinded: only the owner may see conflicts")
+        raise HTTPException(409, f"{stage} is blinded: unblind it before listing conflicts")
+    return [c.to_dict() for c in conflicts(project, stage, include_resolved=True)]
 
 
 @router.post("/stages/{stage}/unblind")
@@ -165,8 +173,8 @@ def unblind_stage(stage: Stage, request: Request) -> dict[str, Any]:
     from alsreview.screening import unblind
 
     session = owner_of(request)
-    unblind(request.app.state.project, stage, actor=session.user.name)
-    return {"stage": stage, "blinded": False}
+    info = unblind(request.app.state.project, stage, session.user.name)
+    return {"stage": stage, "blinded": False, **info}
 
 
 @router.get("/prisma")
@@ -174,18 +182,3 @@ def prisma(request: Request) -> dict[str, Any]:
     from alsreview.store.prisma import prisma_counts
 
     return dataclasses.asdict(prisma_counts(request.app.state.project))
-
-
-def _plain(obj: Any) -> Any:
-    """A result dataclass as JSON-ready data (datetimes as ISO strings)."""
-    import datetime as dt
-
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        obj = dataclasses.asdict(obj)
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, dt.datetime):
-        return obj.isoformat()
-    return obj

@@ -7,7 +7,7 @@ htmx requests (`HX-Request`) get a fragment back; plain form posts get a 303 red
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader
 
 from alsreview.web import accounts
 from alsreview.web.api import check_login, login_response
-from alsreview.web.security import SESSION_COOKIE, session_of
+from alsreview.web.security import SESSION_COOKIE, owner_of, session_of
 
 router = APIRouter()
 _env = Environment(loader=PackageLoader("alsreview.web", "templates"), autoescape=True)
@@ -99,3 +99,148 @@ def dashboard(request: Request) -> HTMLResponse:
         project_name=project_name(request),
         counts=counts,
     )
+
+
+# -- screening --------------------------------------------------------------------------
+STAGE_NAMES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
+Stage = Literal["title_abstract", "full_text"]
+
+
+def exclusion_reasons(request: Request) -> list[Any]:
+    return list(request.app.state.project.protocol.exclusion_reasons)
+
+
+def screen_context(request: Request, stage: str, last: Any = None) -> dict[str, Any]:
+    """What the screening card shows: the caller's next record by the ranking."""
+    from alsreview.screening import next_record
+
+    session = session_of(request)
+    project = request.app.state.project
+    found = next_record(project, session.user.name, stage)
+    return {
+        "stage": stage,
+        "stage_name": STAGE_NAMES[stage],
+        "next": found,
+        "segments": highlighted(request, found.record) if found else None,
+        "reasons": exclusion_reasons(request),
+        "last": last,
+    }
+
+
+def highlighted(request: Request, record: Any) -> dict[str, list[tuple[str, bool]]]:
+    """Title and abstract split into (text, is a protocol term) segments for <mark>."""
+    from alsreview.screening.highlight import highlight_terms, protocol_terms
+
+    terms = protocol_terms(request.app.state.project.protocol)
+    return {
+        "title": highlight_terms(record.title or "", terms),
+        "abstract": highlight_terms(record.abstract or "", terms),
+    }
+
+
+@router.get("/screen", response_class=HTMLResponse)
+def screen_page(request: Request, stage: Stage = "title_abstract") -> HTMLResponse:
+    return render(
+        request,
+        "screen.html",
+        nav="screen",
+        title=f"Screening: {STAGE_NAMES[stage]}",
+        **screen_context(request, stage),
+    )
+
+
+@router.post("/screen/decide")
+def screen_decide(
+    request: Request,
+    record_id: int = Form(),
+    stage: Stage = Form(),
+    decision: Literal["include", "exclude", "maybe", "not_retrieved"] = Form(),
+    reason: str = Form("", max_length=64),
+    note: str = Form("", max_length=4000),
+) -> Response:
+    from alsreview.screening import decide
+
+    session = session_of(request)
+    word = {"include": "included", "exclude": "excluded"}.get(decision, decision)
+    vote = decide(
+        request.app.state.project,
+        session.user.name,
+        record_id,
+        stage,
+        word,
+        reason=reason or None,
+        note=note,
+    )
+    if not is_htmx(request):
+        return back(f"/screen?stage={stage}")
+    return render(request, "screen_card.html", **screen_context(request, stage, last=vote))
+
+
+@router.post("/screen/undo")
+def screen_undo(request: Request, record_id: int = Form(), stage: Stage = Form()) -> Response:
+    from alsreview.screening import undo
+
+    session = session_of(request)
+    undo(request.app.state.project, session.user.name, record_id, stage)
+    if not is_htmx(request):
+        return back(f"/screen?stage={stage}")
+    return render(request, "screen_card.html", **screen_context(request, stage))
+
+
+# -- conflicts --------------------------------------------------------------------------
+@router.get("/conflicts", response_class=HTMLResponse)
+def conflicts_page(request: Request, stage: Stage = "title_abstract") -> HTMLResponse:
+    from alsreview.screening import conflicts, is_blinded
+
+    session_of(request)
+    project = request.app.state.project
+    blinded = is_blinded(project, stage)
+    rows = [] if blinded else conflicts(project, stage, include_resolved=True)
+    records = dict(project.records(primary_only=True)) if rows else {}
+    return render(
+        request,
+        "conflicts.html",
+        nav="conflicts",
+        title="Conflicts",
+        stage=stage,
+        stage_name=STAGE_NAMES[stage],
+        blinded=blinded,
+        rows=rows,
+        records=records,
+        reasons=exclusion_reasons(request),
+    )
+
+
+@router.post("/stages/{stage}/unblind")
+def unblind_form(stage: Stage, request: Request) -> Response:
+    from alsreview.screening import unblind
+
+    session = owner_of(request)
+    unblind(request.app.state.project, stage, session.user.name)
+    return back(f"/conflicts?stage={stage}")
+
+
+@router.post("/conflicts/{record_id}/resolve")
+def resolve_form(
+    record_id: int,
+    request: Request,
+    stage: Stage = Form(),
+    decision: Literal["included", "excluded", "not_retrieved"] = Form(),
+    method: Literal["third_reviewer", "consensus"] = Form(),
+    why: str = Form(min_length=1, max_length=4000),
+    reason: str = Form("", max_length=64),
+) -> Response:
+    from alsreview.screening import resolve
+
+    session = owner_of(request)
+    resolve(
+        request.app.state.project,
+        record_id,
+        stage,
+        decision,
+        resolved_by=session.user.name,
+        method=method,
+        why=why,
+        reason=reason or None,
+    )
+    return back(f"/conflicts?stage={stage}")
