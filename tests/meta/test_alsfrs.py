@@ -6,7 +6,6 @@
   Knapp-Hartung CI, subgroup fits by cell type with the test of differences, and the
   meta-regression on the number of administrations; and the two published cohorts (Oh 2015,
   Petrou 2021) against rows 1-2 of the shared metafor pre-post file.
-- The report section: escaped HTML, caveats, the forest figure.
 
 Tolerances: rtol 1e-6 for yi/vi and closed-form numbers; rtol 1e-5 for quantities from
 REML fits (Fisher scoring stopped at metafor's threshold 1e-5).
@@ -18,13 +17,11 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from alsreview.evidence import load_evidence
 from alsreview.meta.alsfrs import (
     PrePostStudy,
-    alsfrs_section,
     alsfrs_synthesis,
     effect_sizes,
     prepost_slope_studies,
@@ -133,18 +130,3 @@ def test_bundled_synthesis_and_caveats(studies):
 def test_too_few_cohorts_give_no_pooled_result(cohorts):
     syn = synthesise_cohorts(cohorts[:1])
     assert syn.primary is None and syn.metareg is None and syn.k == 1
-
-
-def test_report_section(studies):
-    from alsreview.report.section import Section
-
-    sec = alsfrs_section(studies)
-    assert isinstance(sec, Section) and sec.id == "alsfrs-synthesis"
-    assert "Caveats" in sec.html and "Petrou P 2016 (phase 2a)" in sec.html
-    assert "ALSFRS-R &gt;= 26" in sec.html  # labels are escaped
-    assert "<script" not in sec.html
-    (fig,) = sec.figures
-    ax = fig.figure.axes[0]
-    squares = [c for c in ax.collections if c.get_gid() == "study"]
-    xs = sorted(float(np.asarray(c.get_offsets())[0, 0]) for c in squares)
-    assert xs == pytest.approx(sorted(REF["MC_r0.5"]["yi"]), rel=RTOL)

@@ -22,11 +22,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from alsreview.errors import ValidationError
+from alsreview.prisma import NOT_REPORTED, OtherMethods, PreviousReview, PrismaFlow
 from alsreview.report.prisma import (
-    NOT_REPORTED,
-    OtherMethods,
-    PreviousReview,
-    PrismaFlow,
     draw_prisma,
     prisma_figure,
     prisma_layout,
@@ -449,7 +446,8 @@ def test_updated_review_layout():
 def test_drawing_the_svg_does_not_import_matplotlib():
     code = (
         "import sys\n"
-        "from alsreview.report.prisma import PrismaFlow, draw_prisma\n"
+        "from alsreview.prisma import PrismaFlow\n"
+        "from alsreview.report.prisma import draw_prisma\n"
         "draw_prisma(PrismaFlow(databases={'PubMed': 26}, records_screened=26))\n"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
     )

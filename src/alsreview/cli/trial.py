@@ -80,12 +80,12 @@ def report(
     ),
 ) -> None:
     """HTML report: tables like 002_*'s Tables 2-5 and per-patient trajectory plots."""
+    from alsreview.report.trial import write_trial_report
     from alsreview.trial.analysis import analyze_trial
     from alsreview.trial.ipd import load_trial
-    from alsreview.trial.report import write_report
 
     res = analyze_trial(load_trial(folder))
-    path = write_report(res, out)
+    path = write_trial_report(res, out)
     typer.echo(f"wrote {path}")
 
 

@@ -4,7 +4,7 @@ In:  `Study` objects of the evidence base (`alsreview.evidence.load_evidence().s
 Out: `AlsfrsSynthesis` (the studies used and those left out with the reason, the pooled
      change in monthly decline as MC and SMCR for assumed pre-post correlations 0.2 / 0.5 /
      0.8, subgroups by route and by cell type, a meta-regression on the number of
-     administrations, and the caveats), and `alsfrs_section(studies)`, the report section.
+     administrations, and the caveats). The report section is `report.alsfrs.alsfrs_section`.
 
 Selection: outcomes ``alsfrs_r_monthly_decline`` with comparison ``pre-post`` in studies
 designed as single-arm, whose before and after groups both print a mean in points/month.
@@ -16,7 +16,6 @@ SDs a study does not print are imputed as the pooled SD of the studies that prin
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from dataclasses import dataclass, field
@@ -351,150 +350,3 @@ def _with_caveats(syn: AlsfrsSynthesis) -> AlsfrsSynthesis:
         )
     c.append("Funnel plots and Egger's test are not meaningful with fewer than 10 studies.")
     return replace(syn, caveats=tuple(c))
-
-
-# ----------------------------------------------------------------- report section
-
-
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    esc = html.escape
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return f'<table class="synthesis"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _ci(fit: Any) -> str:
-    return f"{fit.estimate:.2f} [{fit.ci_lb[0]:.2f}, {fit.ci_ub[0]:.2f}]"
-
-
-def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def alsfrs_section(studies: list[Any]) -> Any:
-    """The report section of the ALSFRS-R slope synthesis (an `alsreview.report.section.Section`).
-
-    Tables of the cohorts used and left out, the pooled estimates for each correlation,
-    subgroups, the meta-regression, the caveats, and a forest plot (MC, r = 0.5).
-    """
-    from alsreview.report.section import Figure, Section
-
-    syn = alsfrs_synthesis(studies)
-    esc = html.escape
-    parts = [
-        "<p>Pre-post meta-analysis of the monthly ALSFRS-R decline in single-arm studies that "
-        "print the mean decline before and after treatment. Effect = decline after minus "
-        "decline before (points/month; negative = slower decline after treatment), pooled "
-        "with a random-effects model (REML) as the raw mean change (MC) and the change "
-        "standardised by the pre-treatment SD (SMCR).</p>"
-    ]
-    rows = [
-        [
-            s.label,
-            s.n,
-            f"{s.m_pre:g} ({s.sd_pre:.2f}{'*' if s.sd_pre_imputed else ''})",
-            f"{s.m_post:g} ({s.sd_post:.2f}{'*' if s.sd_post_imputed else ''})",
-            s.route,
-            s.cell_type,
-            s.administrations_text,
-            s.provenance,
-        ]
-        for s in syn.studies
-    ]
-    parts.append("<h3>Cohorts in the synthesis</h3>")
-    parts.append(
-        _table(
-            [
-                "Cohort",
-                "n",
-                "Before: mean (SD)",
-                "After: mean (SD)",
-                "Route",
-                "Cell type",
-                "Administrations",
-                "Source",
-            ],
-            rows,
-        )
-    )
-    parts.append("<p>* SD imputed.</p>")
-    if syn.primary is None:
-        parts.append("<p>Fewer than two cohorts qualify: no synthesis.</p>")
-    else:
-        sens_rows = [
-            [
-                f"{r.ri:g}",
-                r.measure,
-                f"{r.estimate:.2f} [{r.ci_lb:.2f}, {r.ci_ub:.2f}]",
-                _p(r.pval),
-                f"{r.tau2:.3f}",
-                f"{r.I2:.0f}%",
-            ]
-            for r in syn.sensitivity.rows
-        ]
-        parts.append("<h3>Pooled change in monthly decline, by assumed pre-post correlation</h3>")
-        parts.append(_table(["r", "Measure", "Estimate [95% CI]", "p", "tau2", "I2"], sens_rows))
-        for title, sub in (("route", syn.by_route), ("cell type", syn.by_cell_type)):
-            if sub is None:
-                continue
-            sub_rows = [[g, f.k, _ci(f), f"{f.tau2:.3f}"] for g, f in sub.fits.items()]
-            parts.append(f"<h3>Subgroups by {esc(title)} (MC, r = {syn.primary_r:g})</h3>")
-            parts.append(_table([title.capitalize(), "k", "Estimate [95% CI]", "tau2"], sub_rows))
-            parts.append(
-                f"<p>Test for subgroup differences: Q = {sub.Q_between:.2f}, df = {sub.df}, "
-                f"p = {_p(sub.pval)}.</p>"
-            )
-        if syn.metareg is not None:
-            m = syn.metareg
-            reg_rows = [
-                [name, f"{m.b[i]:.3f}", f"{m.se[i]:.3f}", _p(m.pval[i])]
-                for i, name in enumerate(("intercept", "administrations"))
-            ]
-            parts.append(
-                f"<h3>Meta-regression on the number of administrations (MC, r = "
-                f"{syn.primary_r:g})</h3>"
-            )
-            parts.append(_table(["Coefficient", "Estimate", "SE", "p"], reg_rows))
-            r2 = "" if m.R2 is None else f", R2 = {m.R2:.0f}%"
-            parts.append(
-                f"<p>QM = {m.QM:.2f}, p = {_p(m.QMp)}; residual tau2 = {m.tau2:.3f}{r2}.</p>"
-            )
-    parts.append("<h3>Caveats</h3><ul>")
-    parts += [f"<li>{esc(c)}</li>" for c in syn.caveats]
-    parts.append("</ul>")
-    if syn.excluded:
-        parts.append("<h3>ALSFRS-R results not in the synthesis</h3>")
-        parts.append(_table(["Study", "Reason"], [[e.label, e.reason] for e in syn.excluded]))
-    figures = []
-    if syn.primary is not None:
-        figures.append(
-            Figure(
-                name="alsfrs_prepost_forest",
-                caption=(
-                    f"Change in monthly ALSFRS-R decline after vs before treatment (MC, "
-                    f"r = {syn.primary_r:g}, REML), by cell type."
-                ),
-                figure=forest_figure(syn),
-            )
-        )
-    return Section(
-        id="alsfrs-synthesis",
-        title="ALSFRS-R slope synthesis (pre-post meta-analysis)",
-        html="\n".join(parts),
-        figures=figures,
-    )
-
-
-def forest_figure(syn: AlsfrsSynthesis) -> Any:
-    """Forest plot of the primary analysis, subgroups by cell type when there are two+."""
-    from alsreview.meta.plots import forest
-
-    groups = [s.cell_type for s in syn.studies] if syn.by_cell_type is not None else None
-    return forest(
-        syn.primary,
-        slab=[s.label for s in syn.studies],
-        subgroups=groups,
-        xlab="After - before, ALSFRS-R points/month (negative = slower decline)",
-    )

@@ -39,7 +39,7 @@ def review_sections(evidence: EvidenceBase) -> list[Section]:
 
 def synthesis_sections(evidence: EvidenceBase) -> list[Section]:
     """The ALSFRS-R slope meta-analysis (meta/alsfrs.py)."""
-    from alsreview.meta.alsfrs import alsfrs_section
+    from alsreview.report.alsfrs import alsfrs_section
 
     return [alsfrs_section(evidence.studies)]
 

@@ -158,7 +158,7 @@ def prisma_sections(evidence: EvidenceBase) -> list[Section]:
 
 def prisma_flow(review: Review) -> Any:
     """The review's own counts as a `PrismaFlow`; unreported counts stay None."""
-    from alsreview.report.prisma import PrismaFlow
+    from alsreview.prisma import PrismaFlow
 
     f = review.flow
 

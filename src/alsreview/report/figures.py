@@ -23,9 +23,6 @@ def route_order(route: str) -> tuple[int, str]:
 
 
 def _axes(ax: Any, size: tuple[float, float]) -> tuple[Any, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure as MplFigure
 
     if ax is not None:

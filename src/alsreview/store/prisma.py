@@ -23,10 +23,10 @@ Records not yet decided are reported as `awaiting_screening` / `awaiting_assessm
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 
+from alsreview.prisma import PreviousReview, PrismaFlow
 from alsreview.store.models import Import, StoredRecord
 from alsreview.store.project import Project
 
@@ -76,11 +76,9 @@ class PrismaCounts:
             lines.append(f"  total included: {self.total_included}")
         return "\n".join(lines)
 
-    def to_flow(self) -> Any:
-        """The `alsreview.report.prisma.PrismaFlow` for drawing."""
-        from alsreview.report.prisma import PrismaFlow
-
-        return _to_flow(PrismaFlow, self)
+    def to_flow(self) -> PrismaFlow:
+        """The `alsreview.prisma.PrismaFlow` of these counts (for checks and drawing)."""
+        return _to_flow(self)
 
 
 def prisma_counts(project: Project, round: int | None = None) -> PrismaCounts:
@@ -171,11 +169,9 @@ def _named(counts: dict[str, int]) -> dict[str, int]:
     return out
 
 
-def _to_flow(flow_cls: Any, c: PrismaCounts) -> Any:
+def _to_flow(c: PrismaCounts) -> PrismaFlow:
     """The PRISMA 2020 diagram's counts; trial registries go to the registers box, and
     sources get the names readers know (PubMed, Europe PMC, ClinicalTrials.gov...)."""
-    from alsreview.report.prisma import PreviousReview
-
     databases = _named({k: v for k, v in c.identified.items() if k.lower() not in REGISTERS})
     registers = _named({k: v for k, v in c.identified.items() if k.lower() in REGISTERS})
     previous = None
@@ -186,7 +182,7 @@ def _to_flow(flow_cls: Any, c: PrismaCounts) -> Any:
             total_studies=c.total_included,
             total_reports=c.total_included,
         )
-    return flow_cls(
+    return PrismaFlow(
         databases=databases,
         registers=registers,
         duplicates_removed=c.duplicates_removed,

@@ -1,8 +1,8 @@
 """trial stage: individual-patient data (IPD) of a cell-therapy trial in ALS.
 
 In: a trial data folder (patients.csv, visits.csv, adverse_events.csv) or Excel workbook.
-Out: validated `TrialData`, pure analyses returning frozen result objects, an HTML report and
-an evidence-base `Study`.
+Out: validated `TrialData`, pure analyses returning frozen result objects and an
+evidence-base `Study` (the HTML report is `alsreview.report.trial`).
 
     ipd         load_trial / save_trial / parse_trial: format and validation
     describe    mean ± SEM and mean ± SD, labelled
@@ -14,6 +14,5 @@ an evidence-base `Study`.
     survival    Kaplan-Meier and log-rank, also against an external control cohort
     simulate    simulated cohorts and power of both designs
     analysis    analyze_trial: everything above on one trial, to_dict() for JSON
-    report      trial_section (a report Section) and write_report (stand-alone HTML)
     export      export_study: the trial as an evidence-base Study
 """

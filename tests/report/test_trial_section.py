@@ -6,16 +6,16 @@ import re
 import shutil
 from pathlib import Path
 
+from alsreview.report.trial import trial_section, write_trial_report
 from alsreview.trial.analysis import analyze_trial
 from alsreview.trial.ipd import load_trial
-from alsreview.trial.report import trial_section, write_report
 from alsreview.trial.simulate import CohortSpec, simulate_cohort
 
 EXAMPLE = Path(__file__).parents[2] / "src" / "alsreview" / "data" / "trial_example"
 
 
 def test_example_report(tmp_path):
-    path = write_report(analyze_trial(load_trial(EXAMPLE)), tmp_path / "out")
+    path = write_trial_report(analyze_trial(load_trial(EXAMPLE)), tmp_path / "out")
     page = path.read_text()
     assert "51.2 ± 1.7" in page and "38.1 ± 4.2" in page and "88.8 ± 2.3" in page
     assert "89 ± 11" in page  # Table 4's printed bottom row (mean ± SD)

@@ -1,0 +1,69 @@
+"""Benchmark: `alsreview --help` as a whole process (issue 8: target under 0.15 s).
+
+Run: python benchmarks/cli_help.py [--rounds 20]
+Alternating rounds of three whole processes, each started fresh: the installed console
+script `alsreview --help` (the one next to this interpreter, not a pyenv shim), `python -m
+alsreview --help`, and an empty interpreter (`python -c pass`) as the floor no command can
+beat.  Prints min and median wall time of each, and the cumulative import time of
+`alsreview.cli` (python -X importtime, the in-process share).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def wall(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def import_seconds(module: str) -> float:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for line in proc.stderr.splitlines():
+        m = re.match(rf"import time:\s+\d+ \|\s+(\d+) \| {re.escape(module)}$", line)
+        if m:
+            return int(m.group(1)) / 1e6
+    raise RuntimeError(f"{module} not in the import-time listing")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=20)
+    args = ap.parse_args()
+    script = str(Path(sys.executable).parent / "alsreview")
+    commands = {
+        "alsreview --help (console script)": [script, "--help"],
+        "python -m alsreview --help": [sys.executable, "-m", "alsreview", "--help"],
+        "python -c pass (interpreter floor)": [sys.executable, "-c", "pass"],
+    }
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for _ in range(args.rounds):  # alternate, so load changes hit every command alike
+        for name, cmd in commands.items():
+            times[name].append(wall(cmd))
+    imports = [import_seconds("alsreview.cli") for _ in range(5)]
+    print(f"# {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"# load average {os.getloadavg()[0]:.1f}, {args.rounds} alternating rounds")
+    print("| process | min s | median s |")
+    print("|---|---:|---:|")
+    for name, ts in times.items():
+        print(f"| {name} | {min(ts):.3f} | {statistics.median(ts):.3f} |")
+    print(f"| import alsreview.cli (in-process, min of 5) | {min(imports):.3f} | |")
+
+
+if __name__ == "__main__":
+    main()
