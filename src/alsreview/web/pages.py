@@ -23,9 +23,9 @@ _env = Environment(loader=PackageLoader("alsreview.web", "templates"), autoescap
 templates = Jinja2Templates(env=_env)
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("session", getattr(request.state, "session", None))
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def project_name(request: Request) -> str:

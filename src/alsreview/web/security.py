@@ -19,7 +19,7 @@ import time
 from collections import defaultdict, deque
 
 from fastapi import HTTPException, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi.concurrency import run_in_threadpool
 
 from alsreview.web.accounts import SessionInfo, lookup_session
 
@@ -34,7 +34,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make form posts Origin: null
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
