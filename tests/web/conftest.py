@@ -221,7 +221,8 @@ class Screenshots:
     def __call__(self, page, label: str) -> Path:
         self.n += 1
         path = self.dir / f"{self.n:02d}_{label}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret injects a <style>, which the CSP (rightly) blocks
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
 
