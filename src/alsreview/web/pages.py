@@ -19,6 +19,8 @@ from alsreview.web.api import check_login, login_response
 from alsreview.web.security import SESSION_COOKIE, owner_of, session_of
 
 router = APIRouter()
+STAGE_NAMES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
+Stage = Literal["title_abstract", "full_text"]
 _env = Environment(loader=PackageLoader("alsreview.web", "templates"), autoescape=True)
 templates = Jinja2Templates(env=_env)
 
@@ -84,26 +86,75 @@ def logout_form(request: Request) -> Response:
 
 
 # -- dashboard --------------------------------------------------------------------------
-@router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request) -> HTMLResponse:
+def stage_progress(request: Request, stage: str) -> dict[str, Any]:
+    """Per-stage progress: records eligible, decisions per reviewer, and (once unblinded)
+    how many records are agreed, in conflict, resolved or pending."""
+    from alsreview.screening import eligible_records, is_blinded
+    from alsreview.store import decisions as store_decisions
+
+    project = request.app.state.project
+    eligible = len(eligible_records(project, stage))
+    votes = store_decisions.current_votes(project, stage)
+    per_reviewer: dict[str, int] = {}
+    for by in votes.values():
+        for who in by:
+            per_reviewer[who] = per_reviewer.get(who, 0) + 1
+    blinded = is_blinded(project, stage)
+    statuses: dict[str, int] = {}
+    if not blinded:
+        for st in store_decisions.record_statuses(project, stage).values():
+            statuses[st.status] = statuses.get(st.status, 0) + 1
+    return {
+        "stage": stage,
+        "stage_name": STAGE_NAMES[stage],
+        "eligible": eligible,
+        "per_reviewer": dict(sorted(per_reviewer.items())),
+        "blinded": blinded,
+        "statuses": statuses,
+        "required": store_decisions.reviewers_required(project, stage),
+    }
+
+
+def dashboard_context(request: Request) -> dict[str, Any]:
     from alsreview.store.prisma import prisma_counts
 
-    session_of(request)
     project = request.app.state.project
-    counts = prisma_counts(project)
+    return {
+        "counts": prisma_counts(project),
+        "progress": [stage_progress(request, st) for st in STAGE_NAMES],
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request) -> HTMLResponse:
+    session_of(request)
     return render(
         request,
         "dashboard.html",
         nav="dashboard",
         title="Dashboard",
         project_name=project_name(request),
-        counts=counts,
+        **dashboard_context(request),
     )
 
 
+@router.get("/dashboard/live", response_class=HTMLResponse)
+def dashboard_live(request: Request) -> HTMLResponse:
+    """The dashboard's figures alone: htmx refreshes them every 15 s."""
+    session_of(request)
+    return render(request, "dashboard_live.html", **dashboard_context(request))
+
+
+@router.post("/stages/{stage}/reviewers")
+def reviewers_form(stage: Stage, request: Request, n: int = Form(ge=1, le=10)) -> Response:
+    from alsreview.screening import set_reviewers_required
+
+    session = owner_of(request)
+    set_reviewers_required(request.app.state.project, stage, n, session.user.name)
+    return back("/")
+
+
 # -- screening --------------------------------------------------------------------------
-STAGE_NAMES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
-Stage = Literal["title_abstract", "full_text"]
 
 
 def exclusion_reasons(request: Request) -> list[Any]:
