@@ -15,9 +15,12 @@ Steps (every merge keeps its reason):
    and numbers in the title ("phase 1" vs "phase 2", "Part II" vs "Part III" never merge).
 3. **Kinds.**  Errata, comments/replies, retraction notices and conference abstracts are
    a different kind from the article they refer to and are never merged with it.
-4. **Clusters** are the connected components of the merges; the primary record is the most
-   complete one, and the merged record fills its empty fields from the others.  Pairs that
-   look alike but miss the rules go to a review queue instead of being merged.
+4. **Clusters** grow from the merges, most similar pair first; the primary record is the most
+   complete one, and the merged record fills its empty fields from the others.  A fuzzy merge
+   is refused (sent to review) when a member would end up with a title far from the joined
+   cluster's primary (below `title_review`, and not a cut-short form of it), so a chain of
+   titles each a character from the next cannot drift into one cluster (single linkage).
+   Pairs that look alike but miss the rules go to a review queue instead of being merged.
 
 `deduplicate(records)` returns a `DedupResult`; `match_existing(new, existing)` says which new
 records duplicate ones already held (living updates).
@@ -54,8 +57,18 @@ __all__ = [
 _TAGS = re.compile(r"<[^>]{0,40}>")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _ROMAN = {"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
+# a lone 'i', 'v', 'x' (or 'vi', 'xi') counts as a number only after one of these words
+# ('Part I', 'type I'); elsewhere it is a word, an abbreviation ('A v B') or a typing slip
+_SERIES = {"part", "phase", "type", "study", "trial", "class", "stage", "grade", "section"}
+_SUPPLEMENT = re.compile(r"suppl|\bsup\d", re.I)
 _DOI_ANYWHERE = re.compile(r"10\.\d{4,9}/\S+")
-_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "œ": "oe", "ı": "i"})
+_FOLD = str.maketrans(
+    {"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "œ": "oe", "ı": "i",
+     # Greek letters as PubMed spells them ('β-blockers' = 'beta-blockers')
+     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa",
+     "λ": "lambda", "μ": "mu", "ω": "omega"}
+)  # fmt: skip
+_ET_AL = re.compile(r"^\s*et\.?\s*al\.?\s*$", re.I)
 
 
 def fold(text: str) -> str:
@@ -72,8 +85,11 @@ def fold(text: str) -> str:
 
 
 def normalise_title(title: str) -> str:
-    """Comparable title: folded, punctuation to spaces, single spaces, trailing period gone."""
-    return " ".join(_NON_ALNUM.sub(" ", fold(title)).split())
+    """Comparable title: folded, '&' read as 'and', punctuation to spaces, single spaces."""
+    folded = fold(title)
+    if "&" in folded:
+        folded = folded.replace("&", " and ")
+    return " ".join(_NON_ALNUM.sub(" ", folded).split())
 
 
 _PARTICLE_INITIALS = re.compile(r"^[A-Z]\.?[a-z]\.?$")  # 'Tirpitz Cv' (C von Tirpitz)
@@ -118,23 +134,36 @@ def _volume(volume: str) -> str:
     return m.group(0).lstrip("0") if m else ""
 
 
+_KIND_STARTS = {
+    "erratum": ("erratum", "correction", "corrigendum", "correction to", "addendum"),
+    "retraction": ("retraction", "notice of retraction", "withdrawn", "expression of concern"),
+    "comment": (
+        "comment on", "comments on", "re:", "reply", "in reply", "response to", "author reply",
+    ),
+}  # fmt: skip
+
+
+def _starts_with(title: str, kind: str) -> bool:
+    """The title opens with one of the kind's words, allowing one typing error in words of
+    seven letters or more ('Commnt on:', 'Erratm:')."""
+    starts = _KIND_STARTS[kind]
+    if title.startswith(starts):
+        return True
+    return any(
+        len(p) >= 7 and Indel.normalized_similarity(p, title[: len(p)], score_cutoff=0.85)
+        for p in starts
+    )
+
+
 def _kind(rec: Record) -> str:
     """'erratum', 'retraction', 'comment', 'conference' or 'article'."""
     pt = " ".join(rec.publication_types).lower()
     title = fold(rec.title).strip(" [")
-    if (
-        "erratum" in pt
-        or "correction" in pt
-        or title.startswith(("erratum", "correction", "corrigendum", "correction to", "addendum"))
-    ):
+    if "erratum" in pt or "correction" in pt or _starts_with(title, "erratum"):
         return "erratum"
-    if "retraction of publication" in pt or title.startswith(
-        ("retraction", "notice of retraction", "withdrawn", "expression of concern")
-    ):
+    if "retraction of publication" in pt or _starts_with(title, "retraction"):
         return "retraction"
-    if re.search(r"\bcomment\b", pt) or title.startswith(
-        ("comment on", "comments on", "re:", "reply", "in reply", "response to", "author reply")
-    ):
+    if re.search(r"\bcomment\b", pt) or _starts_with(title, "comment"):
         return "comment"
     if any(k in pt for k in ("conference", "congress", "meeting abstract", "abstract")):
         return "conference"
@@ -156,14 +185,24 @@ class _Key:
     doi: str | None
     pmid: str | None
     kind: str
+    supplement: bool  # journal, volume, issue or pages say 'Suppl' / 'S12'
+    has_source: bool  # journal given (so a missing 'Suppl' means something)
 
 
 def _key(rec: Record) -> _Key:
     title = normalise_title(rec.title)
     words = title.split()
-    numbers = frozenset(w for w in words if w.isdigit() or w in _ROMAN)
+    numbers = frozenset(
+        w
+        for k, w in enumerate(words)
+        if w.isdigit()
+        or (
+            w in _ROMAN
+            and ((len(w) > 1 and w not in ("vi", "xi")) or (k and words[k - 1] in _SERIES))
+        )
+    )
     long_words = " ".join(sorted(sorted(set(words), key=lambda w: (-len(w), w))[:3]))
-    names = [surname(a) for a in rec.authors[:12]]
+    names = [surname(a) for a in rec.authors[:12] if not _ET_AL.match(a)]
     names = [n for n in names if n]
     doi = rec.doi or normalise_doi(
         m.group(0) if (m := _DOI_ANYWHERE.search(fold(rec.url or ""))) else None
@@ -182,6 +221,11 @@ def _key(rec: Record) -> _Key:
         doi=doi,
         pmid=rec.pmid,
         kind=_kind(rec),
+        supplement=bool(
+            _SUPPLEMENT.search(" ".join((rec.journal, rec.journal_abbrev, rec.volume, rec.issue)))
+            or re.match(r"\s*S\d", rec.pages or "")
+        ),
+        has_source=bool(rec.journal or rec.journal_abbrev),
     )
 
 
@@ -194,11 +238,16 @@ class DedupSettings:
 
     `title_sure`: merge on title alone when author, year, volume and page do not disagree;
     `title_supported`: merge when the first author and year agree and volume, first page or
-    abstract agrees too; `title_review`: below a merge, pairs above this go to review."""
+    abstract agrees too; `title_review`: below a merge, pairs above this go to review;
+    `title_prefix`: a shorter title this similar to the start of a longer one is that title
+    cut short, merged with first author and year (`cut_words` words at least, similarity
+    `title_sure`) or with volume and first page (three words at least)."""
 
     title_sure: float = 0.96
     title_supported: float = 0.88
     title_review: float = 0.80
+    title_prefix: float = 0.90
+    cut_words: int = 8
     short_title_words: int = 5
     max_block: int = 60
 
@@ -290,10 +339,13 @@ class _Union:
     """Union-find that also keeps each cluster's PMIDs and DOIs, so that no merge ever puts
     two different PMIDs (or DOIs) into one cluster."""
 
-    def __init__(self, keys: Sequence[_Key]) -> None:
+    def __init__(self, keys: Sequence[_Key], rank: Sequence[tuple[int, int, int]]) -> None:
         self.parent = list(range(len(keys)))
         self.pmids = [{k.pmid} if k.pmid else set() for k in keys]
         self.dois = [{k.doi} if k.doi else set() for k in keys]
+        self.rank = rank  # completeness: the cluster's primary is its highest-ranked member
+        self.primary = list(range(len(keys)))
+        self.members: list[list[int]] = [[i] for i in range(len(keys))]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -317,7 +369,16 @@ class _Union:
         self.parent[drop] = keep
         self.pmids[keep] |= self.pmids[drop]
         self.dois[keep] |= self.dois[drop]
+        self.primary[keep] = max(self.primary[keep], self.primary[drop], key=self.rank.__getitem__)
+        self.members[keep] += self.members[drop]
+        self.members[drop] = []
         return True
+
+    def joined_primary(self, a: int, b: int) -> tuple[int, list[int]]:
+        """The primary the union of a's and b's clusters would have, and its members."""
+        ra, rb = self.find(a), self.find(b)
+        primary = max(self.primary[ra], self.primary[rb], key=self.rank.__getitem__)
+        return primary, self.members[ra] + self.members[rb]
 
 
 def _title_sim(a: _Key, b: _Key) -> float:
@@ -339,17 +400,28 @@ def _same_author(a: _Key, b: _Key) -> bool | None:
     return small >= 3 and len(a.authors & b.authors) >= max(2, int(0.6 * small))
 
 
-def _conflicts(a: _Key, b: _Key) -> list[str]:
+def _conflicts(a: _Key, b: _Key, fewer_numbers_ok: bool = False) -> list[str]:
+    """What two records disagree on; `fewer_numbers_ok`: a title cut short may have lost
+    numbers of the full one, or cut one in the middle (but has none of its own)."""
     out = []
+    if a.supplement != b.supplement and a.has_source and b.has_source:
+        out.append("only one is in a supplement")
     if a.year is not None and b.year is not None and abs(a.year - b.year) > 1:
         out.append("years differ")
     if a.volume and b.volume and a.volume != b.volume:
         out.append("volumes differ")
     if a.first_page and b.first_page and a.first_page != b.first_page:
         out.append("pages differ")
-    if a.numbers != b.numbers:
+    if a.numbers != b.numbers and not (fewer_numbers_ok and _cut_numbers(a, b)):
         out.append("numbers in title differ")
     return out
+
+
+def _cut_numbers(a: _Key, b: _Key) -> bool:
+    """The shorter title's numbers are the longer's, but for its last word (cut mid-number)."""
+    short, long = (a, b) if len(a.title) <= len(b.title) else (b, a)
+    last = short.title.rsplit(" ", 1)[-1]
+    return short.numbers - {last} <= long.numbers
 
 
 def _id_conflict(a: _Key, b: _Key) -> str | None:
@@ -363,13 +435,17 @@ def _id_conflict(a: _Key, b: _Key) -> str | None:
 def _judge(a: _Key, b: _Key, s: DedupSettings) -> tuple[str, str, float]:
     """('merge' | 'review' | 'no', reason, score) for a candidate pair without a shared id."""
     sim = _title_sim(a, b)
-    prefix = _is_title_prefix(a.title, b.title)
+    cut, cut_words = _cut_short(a, b)
+    prefix = cut >= s.title_prefix
     if sim < s.title_review and not prefix:
         return "no", "", sim
-    if a.kind != b.kind:
-        return "no", "", sim
+    citation = bool(
+        a.volume and a.volume == b.volume and a.first_page and a.first_page == b.first_page
+    )
+    if a.kind != b.kind and not (citation and {a.kind, b.kind} == {"article", "conference"}):
+        return "no", "", sim  # (one export may lack the 'Conference Abstract' type)
     author = _same_author(a, b)
-    conflicts = _conflicts(a, b)
+    conflicts = _conflicts(a, b, fewer_numbers_ok=prefix and citation)
     id_conflict = _id_conflict(a, b)
     short = min(len(a.title.split()), len(b.title.split())) < s.short_title_words
     text = f"title {sim:.2f}"
@@ -394,29 +470,46 @@ def _judge(a: _Key, b: _Key, s: DedupSettings) -> tuple[str, str, float]:
         if author or year_same or detail_match or abstract_match:
             return "merge", "fuzzy: " + ", ".join(support), sim
         return "review", f"{text}, nothing else to compare", sim
-    supported = author and (detail_match or abstract_match) and a.year and b.year
+    years = year_close(a, b)
+    supported = author and (detail_match or abstract_match) and (years or citation)
     if supported and (sim >= s.title_supported or (short and sim >= s.title_sure)):
         extra = "volume/page" if detail_match else "abstract"
-        year = "year" if year_same else "year ±1"
+        year = ("year" if year_same else "year ±1") if years else "year missing"
         return "merge", f"fuzzy: {text}, first author, {year}, {extra}", sim
-    if prefix and author and year_close(a, b):
-        return (
-            "merge",
-            f"fuzzy: one title is the other without its subtitle ({text}), first author, year",
-            sim,
-        )
-    full_citation = (
-        a.volume and a.volume == b.volume and a.first_page and a.first_page == b.first_page
-    )
-    if author is None and full_citation and sim >= s.title_sure and year_close(a, b):
-        return "merge", f"fuzzy: {text}, volume, first page, year (authors missing)", sim
+    cut_text = f"one title is the other cut short ({cut:.2f})"
+    if prefix and author and years and cut_words >= s.cut_words and cut >= s.title_sure:
+        return "merge", f"fuzzy: {cut_text}, first author, year", cut
+    if prefix and author and years and abstract_match and cut_words >= s.short_title_words - 2:
+        return "merge", f"fuzzy: {cut_text}, first author, year, abstract", cut
+    if prefix and citation and author is not False and cut_words >= s.short_title_words - 2:
+        who = "first author" if author else "authors missing"
+        return "merge", f"fuzzy: {cut_text}, volume, first page, {who}", cut
+    if author is None and citation and sim >= s.title_supported:
+        return "merge", f"fuzzy: {text}, volume, first page (authors missing)", sim
     return "review", f"{text}, first author {'agrees' if author else 'unknown'}", sim
 
 
-def _is_title_prefix(a: str, b: str, min_words: int = 8) -> bool:
-    """The shorter title is the longer one cut at a word boundary (subtitle or truncation)."""
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short.split()) >= min_words and long.startswith(short + " ")
+def _cut_short(a: _Key, b: _Key) -> tuple[float, int]:
+    """(similarity, words of the shorter) when one title may be the other cut short (subtitle
+    dropped, or an export's length limit, possibly with typing errors): the shorter title is
+    compared with the start of the longer one of the same length.  A cut in the middle of a
+    word of a title of 40 characters or more (a length limit, not a dropped subtitle) counts
+    as `cut_words` words.  (0, 0) when the titles are about the same length."""
+    short, long = (a.title, b.title) if len(a.title) <= len(b.title) else (b.title, a.title)
+    if not short or len(short) > len(long) - 3:
+        return 0.0, 0
+    words = short.count(" ") + 1
+    if len(short) >= 40 and long[len(short)] != " " and long[len(short) - 1] != " ":
+        words = max(words, DedupSettings.cut_words)
+    return Indel.normalized_similarity(short, long[: len(short)]), words
+
+
+def _near(a: _Key, b: _Key, s: DedupSettings) -> bool:
+    """A cluster member is near its primary: titles at least `title_review` alike, or one the
+    other cut short, or one title missing."""
+    if a is b or not a.title or not b.title:
+        return True
+    return _title_sim(a, b) >= s.title_review or _cut_short(a, b)[0] >= s.title_prefix
 
 
 def year_close(a: _Key, b: _Key) -> bool:
@@ -436,6 +529,8 @@ def _blocks(keys: Sequence[_Key]) -> dict[str, list[int]]:
                 blocks[f"a{k.first_author}:{k.year}"].append(i)
             if k.first_page:
                 blocks[f"p{k.first_author}:{k.first_page}"].append(i)
+        if k.volume and k.first_page:
+            blocks[f"c{k.volume}:{k.first_page}"].append(i)
     return blocks
 
 
@@ -516,7 +611,9 @@ def deduplicate(records: Sequence[Record], settings: DedupSettings | None = None
     s = settings or DedupSettings()
     keys = [_key(r) for r in records]
     n = len(keys)
-    union = _Union(keys)
+    rank = [(*_completeness(r), -i) for i, r in enumerate(records)]
+    union = _Union(keys, rank)
+    id_linked: set[int] = set()  # joined by PMID/DOI: exempt from the title-to-primary check
     merges: list[Merge] = []
     review: dict[tuple[int, int], ReviewPair] = {}
 
@@ -548,20 +645,39 @@ def deduplicate(records: Sequence[Record], settings: DedupSettings | None = None
                     continue
                 if union.union(head, j):
                     merges.append(Merge(head, j, f"{label}: {value}", 1.0))
+                    id_linked.update((head, j))
 
-    # 2. blocked fuzzy matching
+    # 2. blocked fuzzy matching; merges applied best first, and a merge may not join a record
+    # whose title is far from the joined cluster's primary (no single-linkage drift)
+    proposed: list[tuple[float, int, int, str]] = []
     for i, j in sorted(_candidate_pairs(keys, s)):
         if union.find(i) == union.find(j):
             continue
         verdict, reason, score = _judge(keys[i], keys[j], s)
         if verdict == "merge":
-            clash = union.conflict(i, j)
-            if clash:
-                review[(i, j)] = ReviewPair(i, j, f"{reason} (clusters have {clash})", score)
-            elif union.union(i, j):
-                merges.append(Merge(i, j, reason, score))
+            proposed.append((-score, i, j, reason))
         elif verdict == "review":
             review[(i, j)] = ReviewPair(i, j, reason, score)
+    for neg_score, i, j, reason in sorted(proposed):
+        score = -neg_score
+        if union.find(i) == union.find(j):
+            continue
+        clash = union.conflict(i, j)
+        if clash:
+            review[(i, j)] = ReviewPair(i, j, f"{reason} (clusters have {clash})", score)
+            continue
+        primary, members = union.joined_primary(i, j)
+        far = next(
+            (m for m in members if m not in id_linked and not _near(keys[m], keys[primary], s)),
+            None,
+        )
+        if far is not None:
+            sim = _title_sim(keys[far], keys[primary])
+            review[(i, j)] = ReviewPair(
+                i, j, f"{reason}, but record {far} would be {sim:.2f} from the primary", score
+            )
+        elif union.union(i, j):
+            merges.append(Merge(i, j, reason, score))
 
     # 3. clusters
     members_of: dict[int, list[int]] = defaultdict(list)
@@ -575,7 +691,7 @@ def deduplicate(records: Sequence[Record], settings: DedupSettings | None = None
     for root, members in sorted(members_of.items()):
         if len(members) < 2:
             continue
-        primary = max(members, key=lambda i: (*_completeness(records[i]), -i))
+        primary = union.primary[root]
         group = [records[i] for i in members]
         merged = merge_records(group, members.index(primary))
         for i in members:

@@ -3,7 +3,9 @@
 `--json` prints `{"clusters": [[record_id, ...], ...]}`: clusters of two or more records,
 identified as in the file (the `record_id` column of a CSV, the PMID of PubMed XML/MEDLINE,
 the ID/AN of RIS, the NCT number, the BibTeX key; the 1-based position when the file has no
-ids or they repeat).  Digit-only ids are printed as JSON numbers.
+ids or they repeat).  Ids are always JSON strings, as in the file ("00123" stays "00123"), so
+a consumer never has to handle two types; `in_project` gives the project's record id, also
+as a string.
 """
 
 from __future__ import annotations
@@ -11,10 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-
-
-def _id_value(text: str) -> int | str:
-    return int(text) if text.isdigit() and (text == "0" or not text.startswith("0")) else text
 
 
 def register(app: typer.Typer) -> None:
@@ -57,17 +55,15 @@ def register(app: typer.Typer) -> None:
             with Project.open(project) as p:
                 in_project = p.match(records)
         if as_json:
-            out: dict[str, object] = {
-                "clusters": [[_id_value(ids[i]) for i in c] for c in clusters]
-            }
+            out: dict[str, object] = {"clusters": [[ids[i] for i in c] for c in clusters]}
             if project is not None:
                 out["in_project"] = {
-                    ids[i]: {"record": rid, "reason": why} for i, (rid, why) in in_project.items()
+                    ids[i]: {"record": str(rid), "reason": why}
+                    for i, (rid, why) in in_project.items()
                 }
             if review:
                 out["review"] = [
-                    {"ids": [_id_value(ids[p.a]), _id_value(ids[p.b])], "reason": p.reason}
-                    for p in result.review
+                    {"ids": [ids[p.a], ids[p.b]], "reason": p.reason} for p in result.review
                 ]
             typer.echo(json.dumps(out, ensure_ascii=False))
             return

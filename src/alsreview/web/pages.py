@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
@@ -59,8 +59,6 @@ def login_page(request: Request) -> HTMLResponse:
 def login_form(
     request: Request, username: str = Form(max_length=128), password: str = Form(max_length=1024)
 ) -> Response:
-    from fastapi import HTTPException
-
     try:
         user = check_login(request, username, password)
     except HTTPException as exc:
@@ -295,3 +293,84 @@ def resolve_form(
         reason=reason or None,
     )
     return back(f"/conflicts?stage={stage}")
+
+
+# -- appraisal --------------------------------------------------------------------------
+Tool = Literal["jbi-rct", "jbi-quasi", "rob2", "rob2-cluster", "robins-i"]
+
+
+def appraisal_answers(params: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Answers (`q:<question id>`) and domain judgements (`d:<domain id>`) from a form."""
+    answers = {k[2:]: v for k, v in params.items() if k.startswith("q:") and v}
+    domains = {k[2:]: v for k, v in params.items() if k.startswith("d:") and v}
+    return answers, domains
+
+
+def judge_answers(tool: str, effect: str | None, params: Any) -> dict[str, Any]:
+    """The algorithm's judgement of a (partly) filled form, or the problems still open."""
+    from alsreview.appraisal import judge, load_instrument
+    from alsreview.errors import ValidationError
+
+    inst = load_instrument(tool)
+    answers, domains = appraisal_answers(params)
+    try:
+        result = judge(inst, {**answers, **domains}, effect=effect or None, name="form")
+    except ValidationError as exc:
+        return {"appraisal": None, "problems": [p.message for p in exc.problems]}
+    return {"appraisal": result, "problems": []}
+
+
+@router.get("/appraisal", response_class=HTMLResponse)
+def appraisal_index(request: Request) -> HTMLResponse:
+    from alsreview.appraisal import TOOLS, load_instrument
+    from alsreview.screening import full_text_queue
+
+    session_of(request)
+    project = request.app.state.project
+    records = dict(project.records(primary_only=True))
+    studies = [(rid, records[rid]) for rid in full_text_queue(project) if rid in records]
+    tools = [(t, load_instrument(t).name) for t in TOOLS]
+    return render(
+        request,
+        "appraisal_index.html",
+        nav="appraisal",
+        title="Appraisal",
+        studies=studies,
+        tools=tools,
+    )
+
+
+@router.get("/appraisal/form", response_class=HTMLResponse)
+def appraisal_form(
+    request: Request, tool: Tool, record_id: int, effect: str | None = None
+) -> HTMLResponse:
+    from alsreview.appraisal import load_instrument
+
+    session_of(request)
+    project = request.app.state.project
+    record = dict(project.records(primary_only=True)).get(record_id)
+    if record is None:
+        raise HTTPException(404, f"no record {record_id} in this project")
+    inst = load_instrument(tool)
+    effect = effect if effect in inst.effects else (inst.effects[0] if inst.effects else None)
+    return render(
+        request,
+        "appraisal_form.html",
+        nav="appraisal",
+        title=f"{inst.name}: record {record_id}",
+        inst=inst,
+        tool=tool,
+        effect=effect,
+        record_id=record_id,
+        record=record,
+        **judge_answers(tool, effect, {}),
+    )
+
+
+@router.get("/appraisal/judge", response_class=HTMLResponse)
+def appraisal_judge(request: Request, tool: Tool, effect: str | None = None) -> HTMLResponse:
+    """The live judgement fragment: htmx sends the form's answers on every change."""
+    session_of(request)
+    return render(
+        request, "appraisal_judgement.html", **judge_answers(tool, effect, request.query_params)
+    )
