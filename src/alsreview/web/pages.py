@@ -363,6 +363,9 @@ def appraisal_form(
         effect=effect,
         record_id=record_id,
         record=record,
+        # reviewer judgements: required where the tool has no algorithm ("Assessor"),
+        # optional (checked) where it has one, not asked where items are the domains (JBI)
+        domain_kind={d.id: type(d.variant(effect).algorithm).__name__ for d in inst.domains},
         **judge_answers(tool, effect, {}),
     )
 
