@@ -121,9 +121,7 @@ def render_figure(fig: Figure) -> tuple[str, bytes | None]:
     if fig.figure is None:
         if fig.svg is None:
             raise ValueError(f"figure {fig.name!r} has neither a matplotlib figure nor SVG")
-        return fig.svg, fig.png if fig.png is not None else (
-            fig.make_png() if fig.make_png else None
-        )
+        return fig.svg, fig.png
     import matplotlib
 
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": fig.name}):

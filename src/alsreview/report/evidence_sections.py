@@ -8,7 +8,6 @@ figures come from `report/figures.py` and `report/prisma.py`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from functools import partial
 from typing import Any
 
 from alsreview.evidence.integrity import Finding
@@ -124,7 +123,7 @@ def overview_section(evidence: EvidenceBase, findings: list[Finding]) -> Section
 
 
 def prisma_sections(evidence: EvidenceBase) -> list[Section]:
-    from alsreview.report.prisma import prisma_figure, prisma_png
+    from alsreview.report.prisma import prisma_figure
 
     sections = []
     for review in evidence.reviews:
@@ -135,9 +134,7 @@ def prisma_sections(evidence: EvidenceBase) -> list[Section]:
             name=f"prisma_{review.key}",
             caption=f"PRISMA 2020 flow diagram of {paper.authors.split()[0]} et al. "
             f"({paper.year}), drawn from the counts the review reports.",
-            png=False,
         )
-        figure.make_png = partial(prisma_png, flow)
         html = render(
             "prisma.html.j2",
             paper=paper,

@@ -1,16 +1,18 @@
 """PRISMA 2020 flow diagrams: a `PrismaFlow` (from `alsreview.prisma`) in, a drawing out.
 
-`prisma_layout(flow)` places the boxes of the template (text wrapped to each box);
-`draw_prisma(flow)` draws it as a standalone SVG document (no matplotlib import);
-`prisma_png(flow)` renders the same layout with matplotlib; `prisma_figure(flow, name,
-caption)` gives a `report.section.Figure` holding both. Counts the review does not report
-are drawn as "not reported"; counts that do not add up are noted under the diagram.
+`prisma_layout(flow)` places the boxes of the template, text wrapped to each box by the
+glyph advances of the font matplotlib draws with; `prisma_matplotlib(flow)` draws that
+layout on a `matplotlib.figure.Figure` (the one renderer); `draw_prisma(flow)` and
+`prisma_png(flow)` give its SVG (text kept as text) and PNG; `prisma_figure(flow, name,
+caption)` wraps it as a report `Figure`. Counts the review does not report are drawn as
+"not reported"; counts that do not add up are noted under the diagram.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
+import io
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from alsreview.prisma import Line, PrismaFlow, box_text
@@ -21,58 +23,45 @@ __all__ = [
     "draw_prisma",
     "prisma_figure",
     "prisma_layout",
+    "prisma_matplotlib",
     "prisma_png",
+    "text_width",
 ]
 
 # --------------------------------------------------------------------------- layout
 
-FONT_FAMILY = "DejaVu Sans, Verdana, Arial, Helvetica, sans-serif"
+FONT = "DejaVu Sans"  # matplotlib's bundled font: the one text is measured and drawn in
 FONT_SIZE = 12.0
 LINE_HEIGHT = 15.0
 PAD = 8.0
 
-# Advance widths of DejaVu Sans (matplotlib's default font) in em, to wrap text without
-# a font library; characters not listed count as wide (0.75 em; CJK 1.0 em).
-_EM: dict[str, float] = {" ": 0.318, "!": 0.4, "'": 0.275, '"': 0.46, "(": 0.39, ")": 0.39}
-_EM.update({c: 0.318 for c in ",."})
-_EM.update({c: 0.337 for c in ":;/\\"})
-_EM.update({c: 0.361 for c in "-_"})
-_EM.update({c: 0.636 for c in "0123456789$"})
-_EM.update({c: 0.838 for c in "+=<>#~^"})
-_EM.update({"*": 0.5, "?": 0.531, "%": 0.95, "&": 0.78, "@": 1.0, "[": 0.39, "]": 0.39})
-_EM.update(
-    dict(
-        zip(
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
-            [0.684, 0.686, 0.698, 0.77, 0.632, 0.575, 0.775, 0.752, 0.295, 0.295, 0.656,
-             0.557, 0.863, 0.748, 0.787, 0.603, 0.787, 0.695, 0.635, 0.611, 0.732, 0.684,
-             0.989, 0.685, 0.611, 0.685],
-            strict=True,
-        )
-    )
-)  # fmt: skip
-_EM.update(
-    dict(
-        zip(
-            "abcdefghijklmnopqrstuvwxyz",
-            [0.613, 0.635, 0.55, 0.635, 0.615, 0.352, 0.635, 0.634, 0.278, 0.278, 0.579,
-             0.278, 0.974, 0.634, 0.612, 0.635, 0.635, 0.411, 0.521, 0.392, 0.634, 0.592,
-             0.818, 0.592, 0.592, 0.525],
-            strict=True,
-        )
-    )
-)  # fmt: skip
+
+@lru_cache(maxsize=2)
+def _font(bold: bool) -> Any:
+    """The font file matplotlib draws `FONT` with, opened as our own FreeType face (not
+    matplotlib's shared cached one, whose size its renderers change) at 1 pt = 1 px."""
+    from matplotlib.font_manager import FontProperties, findfont
+    from matplotlib.ft2font import FT2Font
+
+    face = FT2Font(findfont(FontProperties(family=FONT, weight="bold" if bold else "normal")))
+    face.set_size(FONT_SIZE, 72)
+    return face
+
+
+@lru_cache(maxsize=4096)
+def _advance(char: str, bold: bool) -> float:
+    from matplotlib.ft2font import LoadFlags
+
+    face = _font(bold)
+    glyph = face.load_glyph(face.get_char_index(ord(char)), flags=LoadFlags.NO_HINTING)
+    return glyph.linearHoriAdvance / 65536  # 16.16 fixed point, px at FONT_SIZE
 
 
 def text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
-    """Estimated width of `text` in DejaVu Sans at `size` px (bold is ~13% wider)."""
-    em = 0.0
-    for c in text:
-        if c in _EM:
-            em += _EM[c]
-        else:
-            em += 1.0 if ord(c) >= 0x2E80 else 0.75
-    return em * size * (1.13 if bold else 1.0)
+    """Width of `text` in px at `size` px: the sum of the glyph advances of the font file
+    matplotlib draws with (read through matplotlib's FreeType; characters the font lacks
+    get the advance of its missing-glyph box, which is what is drawn)."""
+    return sum(_advance(c, bold) for c in text) * size / FONT_SIZE
 
 
 def _wrap(text: str, width: float, bold: bool, indent: str = "") -> list[str]:
@@ -267,7 +256,7 @@ def prisma_layout(flow: PrismaFlow) -> Layout:
     return Layout(right, height, tuple(out), tuple(arrows), title)
 
 
-# --------------------------------------------------------------------------- SVG
+# --------------------------------------------------------------------------- drawing
 
 _STYLE = {
     "box": ("#ffffff", "#1f3b57"),
@@ -275,71 +264,6 @@ _STYLE = {
     "phase": ("#9cc3e6", "#3f6f9c"),
     "note": ("#fdecea", "#b3261e"),
 }
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.1f}".rstrip("0").rstrip(".")
-
-
-def draw_prisma(flow: PrismaFlow, *, xml_declaration: bool = True) -> str:
-    """A standalone SVG document of the flow diagram (UTF-8 text, scales via viewBox).
-    `xml_declaration=False` gives the bare `<svg>` element for inlining into HTML.
-
-    Drawn with the standard library only; every piece of text goes through ElementTree,
-    which escapes it, after control characters that XML cannot hold are replaced."""
-    lay = prisma_layout(flow)
-    w, h = _fmt(lay.width), _fmt(lay.height)
-    svg = ET.Element(
-        "svg",
-        {
-            "xmlns": "http://www.w3.org/2000/svg",
-            "viewBox": f"0 0 {w} {h}",
-            "width": w,
-            "height": h,
-            "role": "img",
-            "style": "max-width:100%;height:auto",
-            "font-family": FONT_FAMILY,
-            "font-size": _fmt(FONT_SIZE),
-        },
-    )
-    ET.SubElement(svg, "title").text = lay.title
-    ET.SubElement(svg, "rect", {"width": w, "height": h, "fill": "#ffffff"})
-    for box in lay.boxes:
-        fill, stroke = _STYLE[box.kind]
-        g = ET.SubElement(svg, "g", {"class": f"prisma-{box.kind}"})
-        ET.SubElement(
-            g,
-            "rect",
-            {
-                "x": _fmt(box.x),
-                "y": _fmt(box.y),
-                "width": _fmt(box.w),
-                "height": _fmt(box.h),
-                "rx": "10" if box.kind in ("header", "phase") else "2",
-                "fill": fill,
-                "stroke": stroke,
-                "stroke-width": "1.2",
-            },
-        )
-        for text_el in _svg_text(box):
-            g.append(text_el)
-    for pts in lay.arrows:
-        g = ET.SubElement(svg, "g", {"class": "prisma-arrow"})
-        ET.SubElement(
-            g,
-            "polyline",
-            {
-                "points": " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in _shorten(pts)),
-                "fill": "none",
-                "stroke": "#333333",
-                "stroke-width": "1.3",
-            },
-        )
-        ET.SubElement(
-            g, "polygon", {"points": " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in _head(pts))}
-        ).set("fill", "#333333")
-    head = '<?xml version="1.0" encoding="UTF-8"?>\n' if xml_declaration else ""
-    return head + ET.tostring(svg, encoding="unicode") + "\n"
 
 
 def _text_positions(box: Box) -> list[tuple[float, float, str, str, str]]:
@@ -358,25 +282,6 @@ def _text_positions(box: Box) -> list[tuple[float, float, str, str, str]]:
         (box.x + PAD, top + (i + 0.75) * LINE_HEIGHT, t, wt, "start")
         for i, (t, wt) in enumerate(box.lines)
     ]
-
-
-def _svg_text(box: Box) -> list[ET.Element]:
-    els = []
-    for x, y, text, weight, anchor in _text_positions(box):
-        attrs = {"x": _fmt(x), "y": _fmt(y)}
-        if anchor != "start":
-            attrs["text-anchor"] = anchor
-        if weight == "bold":
-            attrs["font-weight"] = "bold"
-        if box.kind == "phase":
-            attrs["transform"] = f"rotate(-90 {_fmt(x)} {_fmt(y)})"
-        lead = len(text) - len(text.lstrip(" "))
-        if lead:
-            attrs["x"] = _fmt(x + text_width(text[:lead]))
-        el = ET.Element("text", attrs)
-        el.text = text.lstrip(" ")
-        els.append(el)
-    return els
 
 
 _HEAD_LEN, _HEAD_HALF = 8.0, 4.0
@@ -406,15 +311,17 @@ def _head(pts: tuple[tuple[float, float], ...]) -> list[tuple[float, float]]:
     ]
 
 
-# --------------------------------------------------------------------------- PNG
+# --------------------------------------------------------------------------- matplotlib
 
 
 def prisma_matplotlib(flow: PrismaFlow, *, ax: Any = None, dpi: float = 150.0) -> Any:
-    """The layout of `draw_prisma` drawn with matplotlib; returns the Figure.
+    """The flow diagram drawn on a `matplotlib.figure.Figure`; returns the Figure.
 
-    Without `ax` a new Figure of the layout's size is made (1 px of the SVG = 1/100 inch).
+    Without `ax` a new Figure of the layout's size is made (1 px of the layout = 1/100 inch).
     With `ax` the diagram fills that Axes and text is scaled to its width; give it the
-    layout's aspect ratio (`prisma_layout(flow).width / .height`) or text may not fit."""
+    layout's aspect ratio (`prisma_layout(flow).width / .height`) or text may not fit.
+    Artists carry gids (`prisma-box-3`, its lines `prisma-box-3-text-0`..., `prisma-arrow-0`)
+    that the SVG keeps as element ids."""
     from matplotlib.figure import Figure as MplFigure
     from matplotlib.patches import FancyBboxPatch, Polygon
 
@@ -428,21 +335,23 @@ def prisma_matplotlib(flow: PrismaFlow, *, ax: Any = None, dpi: float = 150.0) -
     ax.set_axis_off()
     ax_inches = ax.get_position().width * fig.get_figwidth()
     pt = 72.0 * ax_inches / lay.width  # points per layout px (0.72 at 1/100 inch per px)
+    counter: dict[str, int] = {}
     for box in lay.boxes:
         fill, stroke = _STYLE[box.kind]
         r = 10.0 if box.kind in ("header", "phase") else 2.0
-        ax.add_patch(
-            FancyBboxPatch(
-                (box.x + r, box.y + r),
-                box.w - 2 * r,
-                box.h - 2 * r,
-                boxstyle=f"round,pad={r}",
-                facecolor=fill,
-                edgecolor=stroke,
-                linewidth=1.2 * pt,
-            )
+        i = counter[box.kind] = counter.get(box.kind, -1) + 1
+        patch = FancyBboxPatch(
+            (box.x + r, box.y + r),
+            box.w - 2 * r,
+            box.h - 2 * r,
+            boxstyle=f"round,pad={r}",
+            facecolor=fill,
+            edgecolor=stroke,
+            linewidth=1.2 * pt,
+            gid=f"prisma-{box.kind}-{i}",
         )
-        for x, y, text, weight, anchor in _text_positions(box):
+        ax.add_patch(patch)
+        for j, (x, y, text, weight, anchor) in enumerate(_text_positions(box)):
             lead = len(text) - len(text.lstrip(" "))
             ax.text(
                 x + (text_width(text[:lead]) if lead else 0.0),
@@ -450,34 +359,58 @@ def prisma_matplotlib(flow: PrismaFlow, *, ax: Any = None, dpi: float = 150.0) -
                 text.lstrip(" "),
                 fontsize=FONT_SIZE * pt,
                 fontweight=weight,
-                family="DejaVu Sans",
+                family=FONT,
                 ha="center" if anchor == "middle" else "left",
                 va="baseline",
                 rotation=90 if box.kind == "phase" else 0,
                 rotation_mode="anchor",
+                gid=f"prisma-{box.kind}-{i}-text-{j}",
             )
-    for pts in lay.arrows:
+    for i, pts in enumerate(lay.arrows):
         line = _shorten(pts)
-        ax.plot([p[0] for p in line], [p[1] for p in line], color="#333333", lw=1.3 * pt)
-        ax.add_patch(Polygon(_head(pts), closed=True, facecolor="#333333", edgecolor="none"))
+        ax.plot(
+            [p[0] for p in line],
+            [p[1] for p in line],
+            color="#333333",
+            lw=1.3 * pt,
+            gid=f"prisma-arrow-{i}",
+        )
+        ax.add_patch(
+            Polygon(
+                _head(pts),
+                closed=True,
+                facecolor="#333333",
+                edgecolor="none",
+                gid=f"prisma-arrowhead-{i}",
+            )
+        )
     return fig
 
 
-def prisma_png(flow: PrismaFlow, *, dpi: float = 150.0) -> bytes:
-    """PNG bytes of the flow diagram, drawn by matplotlib from the same layout as the SVG."""
-    import io
+def _save(fig: Any, fmt: str, **kwargs: Any) -> Any:
+    import matplotlib
 
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    fig = prisma_matplotlib(flow, dpi=dpi)
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "prisma"}):
+        buf = io.StringIO() if fmt == "svg" else io.BytesIO()
+        fig.savefig(buf, format=fmt, facecolor="white", **kwargs)
     return buf.getvalue()
 
 
-def prisma_figure(flow: PrismaFlow, name: str, caption: str, *, png: bool = True) -> Figure:
-    """A report `Figure` with the hand-drawn SVG and (unless `png=False`) its PNG."""
-    return Figure(
-        name=name, caption=caption, svg=draw_prisma(flow), png=prisma_png(flow) if png else None
-    )
+def draw_prisma(flow: PrismaFlow, *, xml_declaration: bool = True) -> str:
+    """The flow diagram as a standalone SVG document (text kept as text, in `FONT`);
+    `xml_declaration=False` gives the bare `<svg>` element for inlining into HTML."""
+    lay = prisma_layout(flow)
+    svg = _save(prisma_matplotlib(flow), "svg", metadata={"Date": None, "Title": lay.title})
+    if not xml_declaration:
+        svg = svg[svg.index("<svg") :]
+    return svg
+
+
+def prisma_png(flow: PrismaFlow, *, dpi: float = 150.0) -> bytes:
+    """PNG bytes of the flow diagram."""
+    return _save(prisma_matplotlib(flow, dpi=dpi), "png", dpi=dpi)
+
+
+def prisma_figure(flow: PrismaFlow, name: str, caption: str) -> Figure:
+    """A report `Figure` of the diagram; the page writer renders its SVG and PNG."""
+    return Figure(name=name, caption=caption, figure=prisma_matplotlib(flow))

@@ -10,7 +10,6 @@ writes every figure as `<name>.svg` and `<name>.png` beside `index.html`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +23,6 @@ class Figure:
     figure: Any = None  # matplotlib.figure.Figure
     svg: str | None = None  # ready SVG text (used when figure is None)
     png: bytes | None = None  # ready PNG bytes (optional when svg is given)
-    make_png: Callable[[], bytes] | None = None  # deferred PNG, rendered when files are written
 
 
 @dataclass
