@@ -377,3 +377,58 @@ def appraisal_judge(request: Request, tool: Tool, effect: str | None = None) -> 
     return render(
         request, "appraisal_judgement.html", **judge_answers(tool, effect, request.query_params)
     )
+
+
+# -- exports ----------------------------------------------------------------------------
+EXPORT_TYPES = {
+    "ris": "application/x-research-info-systems",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "bib": "application/x-bibtex; charset=utf-8",
+}
+
+
+def download(body: bytes | str, filename: str, media_type: str) -> Response:
+    """An attachment (never rendered by the browser as a page)."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/exports", response_class=HTMLResponse)
+def exports_page(request: Request) -> HTMLResponse:
+    session_of(request)
+    return render(request, "exports.html", nav="exports", title="Exports", formats=EXPORT_TYPES)
+
+
+@router.get("/exports/records.{fmt}")
+def export_records(fmt: Literal["ris", "csv", "tsv", "bib"], request: Request) -> Response:
+    """The project's records with their settled decisions, written by `write_records`
+    (CSV cells that a spreadsheet would run as formulas are neutralised there)."""
+    import tempfile
+    from pathlib import Path
+
+    from alsreview.records import write_records
+    from alsreview.store.export import records_with_decisions
+
+    session_of(request)
+    records = records_with_decisions(request.app.state.project)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_records(records, Path(tmp) / f"records.{fmt}")
+        body = path.read_bytes()
+    return download(body, f"records.{fmt}", EXPORT_TYPES[fmt])
+
+
+@router.get("/exports/prisma.{fmt}")
+def export_prisma(fmt: Literal["svg", "png"], request: Request) -> Response:
+    """The PRISMA 2020 flow diagram of the project's current counts."""
+    from alsreview.report.prisma import draw_prisma, prisma_png
+    from alsreview.store.prisma import prisma_counts
+
+    session_of(request)
+    flow = prisma_counts(request.app.state.project).to_flow()
+    if fmt == "svg":
+        return download(draw_prisma(flow), "prisma.svg", "image/svg+xml")
+    return download(prisma_png(flow), "prisma.png", "image/png")
