@@ -58,6 +58,10 @@ def serve(
         warn(message)
     project = Project.open(project_dir)
     try:
+        # build the ranking's text features now, not on the first reviewers' requests
+        from alsreview.screening.ranking import project_ranker
+
+        project_ranker(project)
         app = create_app(project, secure_cookies=tls or behind_proxy)
         uvicorn.run(
             app,
