@@ -3,7 +3,9 @@
     meta         key/value: project name, protocol TOML, current review round
     imports      one row per imported file or search run (a transaction each)
     records      every record ever imported; `duplicate_of` points at the primary record
-    decisions    screening decisions per record and stage (latest row wins)
+    decisions    screening votes per reviewer, record and stage (a change is a new row;
+                 the reviewer's newest row is their vote; 'undecided' withdraws it)
+    resolutions  conflicts resolved by a third reviewer or by consensus (newest wins)
     search_log   PRISMA-S: source, query, date window, when, how many hits
     events       append-only log of who did what, when (UPDATE/DELETE refused by triggers)
     users        web accounts: name, role (owner | reviewer), argon2 password hash
@@ -88,10 +90,31 @@ class Decision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
     stage: Mapped[str] = mapped_column(String(32))  # "title_abstract" | "full_text"
-    decision: Mapped[str] = mapped_column(String(32))  # included | excluded | maybe | not_retrieved
+    # included | excluded | maybe | not_retrieved | undecided (a withdrawn vote)
+    decision: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(64))
     reviewer: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    origin: Mapped[str] = mapped_column(String(64), default="alsreview", server_default="alsreview")
+
+    __table_args__ = (Index("ix_decisions_stage_record", "stage", "record_id"),)
+
+
+class Resolution(Base):
+    __tablename__ = "resolutions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    stage: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(32))  # included | excluded | not_retrieved
+    reason: Mapped[str | None] = mapped_column(String(64))
+    resolved_by: Mapped[str] = mapped_column(String(128))
+    method: Mapped[str] = mapped_column(String(32))  # third_reviewer | consensus
+    why: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_resolutions_stage_record", "stage", "record_id"),)
 
 
 class SearchLogEntry(Base):
