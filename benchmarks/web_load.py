@@ -21,7 +21,6 @@ import csv
 import os
 import platform
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -16,7 +16,9 @@ from alsreview.records.model import Record
 PASSWORDS = {"olivia": "owner-pass-1", "rita": "reviewer-pass-1", "ravi": "reviewer-pass-2"}
 ROLES = {"olivia": "owner", "rita": "reviewer", "ravi": "reviewer"}
 XSS_TITLE = '<script>window.__xss = 1</script>Stem cells "quoted" & more'
-XSS_ABSTRACT = '=HYPERLINK("http://evil.example","x")<img src="x" onerror="window.__xss = 2"> MSCs in ALS'
+XSS_ABSTRACT = (
+    '=HYPERLINK("http://evil.example","x")<img src="x" onerror="window.__xss = 2"> MSCs in ALS'
+)
 
 
 def sample_records() -> list[Record]:

@@ -5,7 +5,6 @@ Screenshots go to test-artifacts/web/<test name>/."""
 from __future__ import annotations
 
 import pytest
-
 from tests.web.conftest import XSS_TITLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -89,9 +88,7 @@ def test_undo_with_the_keyboard_brings_the_record_back(browser_page, shots):
     rita.wait_for_selector("button[data-key=u]")
     assert rita.locator("#rec-title").inner_text() != first
     rita.locator("body").press("u")
-    rita.wait_for_function(
-        "t => document.querySelector('#rec-title').innerText === t", arg=first
-    )
+    rita.wait_for_function("t => document.querySelector('#rec-title').innerText === t", arg=first)
     shots(rita, "after_undo")
     votes = rita.request.get("/api/records/1/decisions").json()["votes"]
     assert all(v["decision"] == "undecided" for v in votes)
