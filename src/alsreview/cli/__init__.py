@@ -37,9 +37,19 @@ def _root() -> None:
 
 
 def _register_all() -> None:
-    from alsreview.cli import appraise, dedup, evidence, literature, meta, report, serve, trial
+    from alsreview.cli import (
+        appraise,
+        dedup,
+        evidence,
+        extract,
+        literature,
+        meta,
+        report,
+        serve,
+        trial,
+    )
 
-    for module in (report, evidence, meta, trial, literature, dedup, appraise, serve):
+    for module in (report, evidence, meta, trial, literature, dedup, appraise, extract, serve):
         module.register(app)
 
 

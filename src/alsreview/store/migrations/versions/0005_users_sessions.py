@@ -1,7 +1,7 @@
 """Web accounts: users (argon2 password hashes, role) and server-side login sessions.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005_users_sessions
+Revises: 0004_appraisals
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0005_users_sessions"
+down_revision = "0004_appraisals"
 branch_labels = None
 depends_on = None
 
