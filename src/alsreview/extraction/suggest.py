@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the patterns are long regular expressions, kept one per line)
 """Assisted extraction: propose values for the ALS fields from a full text or an abstract.
 
 In: page texts (`FullText.pages`, or one string).  Out: `Suggestion`s, each a field named
@@ -81,8 +82,15 @@ _HEADING = re.compile(
     r"references|acknowledge?ments?|limitations)[ \t]*:?[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_BACKGROUND = {"background", "introduction", "discussion", "references", "limitations",
-               "acknowledgments", "acknowledgements"}  # fmt: skip
+_BACKGROUND = {
+    "background",
+    "introduction",
+    "discussion",
+    "references",
+    "limitations",
+    "acknowledgments",
+    "acknowledgements",
+}
 _OTHERS = re.compile(
     r"\bet al\b|\bprevious(?:ly)? (?:stud|trial|report)|\b(?:other|earlier|prior) (?:stud|trial)|"
     r"\bhave (?:been )?(?:shown|reported|demonstrated)|\b(?:in|a) (?:recent|previous) (?:study|trial)|"
@@ -142,8 +150,11 @@ def sentences(pages: Sequence[str]) -> list[Sentence]:
         norm = _Normalised(page)
         text = norm.text
         start = 0
-        bounds = [m for m in re.finditer(r"(?<=[.!?:])\s+(?=[A-Z0-9(\[])|\s{2,}(?=[A-Z])", text)
-                  if not _ABBREV.search(text[max(0, m.start() - 8) : m.start()])]  # fmt: skip
+        bounds = [
+            m
+            for m in re.finditer(r"(?<=[.!?:])\s+(?=[A-Z0-9(\[])|\s{2,}(?=[A-Z])", text)
+            if not _ABBREV.search(text[max(0, m.start() - 8) : m.start()])
+        ]
         spans = []
         for m in bounds:
             spans.append((start, m.start()))
@@ -187,17 +198,49 @@ def _sup(s: str) -> str:
 # --------------------------------------------------------------------------- numbers
 
 _UNITS = {
-    "zero": 0, "no": 0, "one": 1, "a single": 1, "single": 1, "two": 2, "three": 3, "four": 4,
-    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-    "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-         "eighty": 80, "ninety": 90}  # fmt: skip
+    "zero": 0,
+    "no": 0,
+    "one": 1,
+    "a single": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _WORD = (
-    r"(?:(?:" + "|".join(_TENS) + r")(?:[- ](?:" + "|".join(k for k in _UNITS if " " not in k
-    and k not in ("zero", "no", "single")) + r"))?|" + "|".join(_UNITS) + r")"
-)  # fmt: skip
+    r"(?:(?:"
+    + "|".join(_TENS)
+    + r")(?:[- ](?:"
+    + "|".join(k for k in _UNITS if " " not in k and k not in ("zero", "no", "single"))
+    + r"))?|"
+    + "|".join(_UNITS)
+    + r")"
+)
 NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|{_WORD})"
 
 
@@ -235,20 +278,51 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 _ENROLLED = [
-    (_rx(rf"\b({NUM})\s+(?:adult\s+|consecutive\s+|eligible\s+)?{PEOPLE}{ALS}(?:\s*\([^)]*\))?\s+(?:were|was)\s+(?:enrolled|recruited|included|randomi[sz]ed|treated|transplanted|injected)(?!\s+(?:in|for|into)\s+(?:the\s+)?(?:\w+\s+)?(?:analys|evaluat|assessment))"), 0.9),
-    (_rx(rf"\b(?:enrolled|recruited|randomi[sz]ed|included)\s+(?:a total of\s+)?({NUM})\s+(?:adult\s+|consecutive\s+)?{PEOPLE}"), 0.9),
+    (
+        _rx(
+            rf"\b({NUM})\s+(?:adult\s+|consecutive\s+|eligible\s+)?{PEOPLE}{ALS}(?:\s*\([^)]*\))?\s+(?:were|was)\s+(?:enrolled|recruited|included|randomi[sz]ed|treated|transplanted|injected)(?!\s+(?:in|for|into)\s+(?:the\s+)?(?:\w+\s+)?(?:analys|evaluat|assessment))"
+        ),
+        0.9,
+    ),
+    (
+        _rx(
+            rf"\b(?:enrolled|recruited|randomi[sz]ed|included)\s+(?:a total of\s+)?({NUM})\s+(?:adult\s+|consecutive\s+)?{PEOPLE}"
+        ),
+        0.9,
+    ),
     (_rx(rf"\ba total of\s+({NUM})\s+{PEOPLE}"), 0.75),
+    (
+        _rx(
+            rf"\b(?:administered|given|transplanted|delivered|offered)\s+(?:to|in|into)\s+({NUM})\s+{PEOPLE}"
+        ),
+        0.7,
+    ),
     (_rx(rf"\b({NUM})\s+{PEOPLE}{ALS}\s+(?:received|underwent|participated|took part)"), 0.7),
     (_rx(rf"\b(?:in|of)\s+({NUM})\s+{PEOPLE}{ALS}\b"), 0.35),
     (_rx(r"\bN\s*=\s*(\d+)\b"), 0.3),
-]  # fmt: skip
+]
 _ANALYSED = [
-    (_rx(rf"\b({NUM})\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:suitable|eligible|available|included|evaluable)\s+for\s+(?:the\s+)?(?:efficacy|final|statistical)?\s*(?:evaluation|analysis|analyses|assessment)"), 0.9),
-    (_rx(rf"\b({NUM})\s+{PEOPLE}\s+(?:completed|finished)\s+(?:the\s+)?(?:study|trial|follow-up|protocol)"), 0.8),
+    (
+        _rx(
+            rf"\b({NUM})\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:suitable|eligible|available|included|evaluable)\s+(?:for|in)\s+(?:the\s+)?(?:efficacy|final|statistical)?\s*(?:evaluation|analysis|analyses|assessment)"
+        ),
+        0.9,
+    ),
+    (
+        _rx(
+            rf"\b({NUM})\s+{PEOPLE}\s+(?:completed|finished)\s+(?:the\s+)?(?:study|trial|follow-up|protocol)"
+        ),
+        0.8,
+    ),
     (_rx(rf"\b(?:data (?:from|of)|analy[sz]ed)\s+({NUM})\s+{PEOPLE}"), 0.8),
     (_rx(rf"\b({NUM})\s+{PEOPLE}\s+(?:were\s+)?analy[sz]ed"), 0.8),
-    (_rx(r"\b(?:efficacy|per[- ]protocol|analy[sz]ed)\s+(?:population|set)\s*\(\s*n\s*=\s*(\d+)"), 0.85),
-]  # fmt: skip
+    (
+        _rx(
+            r"\b(?:efficacy|per[- ]protocol|analy[sz]ed)\s+(?:population|set)\s*\(\s*n\s*=\s*(\d+)"
+        ),
+        0.85,
+    ),
+]
 
 
 def _count_rules(field: str, pats: list[tuple[re.Pattern[str], float]]) -> Rule:
@@ -280,39 +354,96 @@ def _design(s: Sentence) -> list[_Hit]:
         return [_Hit("design", "RCT", s, 0.9)]
     if re.search(r"\brandomi[sz]ed\b.*\b(?:trial|study)\b|\b(?:were|was) randomi[sz]ed", t, re.I):
         return [_Hit("design", "RCT", s, 0.6)]
-    if re.search(r"historical controls?|external control|matched (?:natural[- ]history )?control|control group|PRO-ACT", t, re.I):  # fmt: skip
+    if re.search(
+        r"historical controls?|external control|matched (?:natural[- ]history )?control|control group|PRO-ACT",
+        t,
+        re.I,
+    ):
         return [_Hit("design", "non-randomised", s, 0.5)]
-    if re.search(r"open-label|single-arm|single-group|uncontrolled|single-centre, prospective|single center, prospective|phase (?:I|1)\b[^.]*(?:trial|study)", t, re.I):  # fmt: skip
+    if re.search(
+        r"open-label|open (?:study|trial)|single-arm|single-group|uncontrolled|single-centre, prospective|single center, prospective|phase (?:I|1)\b[^.]*(?:trial|study)",
+        t,
+        re.I,
+    ):
         return [_Hit("design", "single-arm", s, 0.5)]
     return []
 
 
 def _phase(s: Sentence) -> list[_Hit]:
-    m = re.search(r"\bphase\s+((?:I{1,3}V?|[1-4])(?:[ab])?(?:\s*/\s*(?:I{1,3}V?|[1-4])[ab]?)?)\b", s.text, re.I)  # fmt: skip
+    m = re.search(
+        r"\bphase\s+((?:I{1,3}V?|[1-4])(?:[ab])?(?:\s*/\s*(?:I{1,3}V?|[1-4])[ab]?)?)\b",
+        s.text,
+        re.I,
+    )
     if not m:
         return []
     roman = {"1": "I", "2": "II", "3": "III", "4": "IV"}
     value = re.sub(r"\s+", "", m.group(1))
-    value = "/".join(roman.get(p[0], p[0]) + p[1:] if p[:1].isdigit() else p.upper()[: len(p.rstrip("ab"))] + p[len(p.rstrip("ab")):] for p in value.split("/"))  # fmt: skip
+    value = "/".join(
+        roman.get(p[0], p[0]) + p[1:]
+        if p[:1].isdigit()
+        else p.upper()[: len(p.rstrip("ab"))] + p[len(p.rstrip("ab")) :]
+        for p in value.split("/")
+    )
     w = 0.8 if re.search(r"\b(?:this|our|we|present|trial|study)\b", s.text, re.I) else 0.5
     return [_Hit("phase", value, s, w)]
 
 
 # cell types: (code, pattern); specific before generic
 _CELL_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("MSC-NTF", _rx(r"\bNurOwn\b|\bMSC-NTF\b|\bNTF-MSC|neurotrophic factor[s]?[- ]secreting|(?:induced|modified) to secrete (?:high levels of )?neurotrophic")),
-    ("BM-MSC-NI", _rx(r"(?:induc\w+|differentiat\w+) (?:towards?|into|of) (?:a )?neura?l|neurally induced|neural differentiation")),
+    (
+        "MSC-NTF",
+        _rx(
+            r"\bNurOwn\b|\bMSC-NTF\b|\bNTF-MSC|neurotrophic factor[s]?[- ]secreting|(?:induced|modified) to secrete (?:high levels of )?neurotrophic"
+        ),
+    ),
+    (
+        "BM-MSC-NI",
+        _rx(
+            r"(?:induc\w+|differentiat\w+) (?:towards?|into|of) (?:a )?neura?l|neurally induced|neural differentiation"
+        ),
+    ),
     ("Muse", _rx(r"\bMuse\b(?: cells)?|multilineage-differentiating stress-enduring|\bCL2020\b")),
     ("Lin-negative", _rx(r"lineage[- ]negative|\bLin-(?:negative|\s)|\bLin− ")),
-    ("NPC-GDNF", _rx(r"(?:progenitor|NPC)[^.]{0,60}\bGDNF\b|\bCNS10-NPC|GDNF[- ](?:secreting|expressing|engineered)[^.]{0,30}progenitor")),
-    ("HSSC", _rx(r"\bNSI-566\b|spinal cord[- ]derived neural stem|\bHSSC\b|human spinal (?:cord )?stem cells")),
+    (
+        "NPC-GDNF",
+        _rx(
+            r"(?:progenitor|NPC)[^.]{0,60}\bGDNF\b|\bCNS10-NPC|GDNF[- ](?:secreting|expressing|engineered)[^.]{0,30}progenitor"
+        ),
+    ),
+    (
+        "HSSC",
+        _rx(
+            r"\bNSI-566\b|spinal cord[- ]derived neural stem|\bHSSC\b|human spinal (?:cord )?stem cells"
+        ),
+    ),
     ("NFME", _rx(r"\bNFME\b|fetal spinal cord (?:neural )?cells")),
-    ("hNSC", _rx(r"\bhNSCs?\b|(?:fetal|foetal) (?:brain[- ]derived )?(?:human )?neural stem cells|human neural stem cells")),
+    (
+        "hNSC",
+        _rx(
+            r"\bhNSCs?\b|(?:fetal|foetal) (?:brain[- ]derived )?(?:human )?neural stem cells|human neural stem cells"
+        ),
+    ),
     ("ABMNC", _rx(r"(?:bone marrow[- ]derived )?mononuclear cells|\bBM-?MNCs?\b|\bABMNCs?\b")),
-    ("WJ-MSC", _rx(r"Wharton'?s jelly|umbilical cord[- ](?:derived )?(?:mesenchymal|MSC)|\bUC-MSCs?\b|\bWJ-MSCs?\b")),
-    ("AD-MSC", _rx(r"adipose[- ](?:tissue[- ])?derived (?:mesenchymal|stem|stromal|MSC)|\bAD-?MSCs?\b|\bADSCs?\b")),
-    ("BM-MSC", _rx(r"\bBM-MSCs?\b|bone marrow[- ](?:derived )?(?:mesenchymal|MSC)|mesenchymal (?:stem|stromal)(?:/stromal)? cells|\bMSCs?\b")),
-]  # fmt: skip
+    (
+        "WJ-MSC",
+        _rx(
+            r"Wharton'?s jelly|umbilical cord[- ](?:derived )?(?:mesenchymal|MSC)|\bUC-MSCs?\b|\bWJ-MSCs?\b"
+        ),
+    ),
+    (
+        "AD-MSC",
+        _rx(
+            r"adipose[- ](?:tissue[- ])?derived (?:mesenchymal|stem|stromal|MSC)|\bAD-?MSCs?\b|\bADSCs?\b"
+        ),
+    ),
+    (
+        "BM-MSC",
+        _rx(
+            r"\bBM-MSCs?\b|bone marrow[- ](?:derived )?(?:mesenchymal|MSC)|mesenchymal (?:stem|stromal)(?:/stromal)? cells|\bMSCs?\b"
+        ),
+    ),
+]
 _OTHER_CELLS = _rx(
     r"\b((?:[A-Za-z][\w'-]*\s+){0,3}?(?:stem|stromal|progenitor|precursor|ensheathing|dendritic|"
     r"mononuclear|glial|Schwann)\s+cells)\b"
@@ -354,11 +485,15 @@ def _find(pages: Sequence[str], s: Sentence, words: str) -> tuple[int, int] | No
 
 
 _ROUTES: dict[str, re.Pattern[str]] = {
-    "IT": _rx(r"\bintrathecal(?:ly)?\b|\blumbar puncture|into the cerebrospinal fluid|\bintra-thecal"),
-    "IMd": _rx(r"\bintraspinal(?:ly)?\b|\bintramedullar(?:y|ly)\b|into the (?:cervical |lumbar |thoracic )?spinal cord|spinal cord (?:injections?|microinjections?)|microtransplant"),
+    "IT": _rx(
+        r"\bintrathecal(?:ly)?\b|\blumbar puncture|into the cerebrospinal fluid|\bintra-thecal"
+    ),
+    "IMd": _rx(
+        r"\bintraspinal(?:ly)?\b|\bintramedullar(?:y|ly)\b|into the (?:cervical |lumbar |thoracic )?spinal cord|spinal cord (?:injections?|microinjections?)|microtransplant"
+    ),
     "IM": _rx(r"\bintramuscular(?:ly)?\b|into (?:the )?(?:\w+ )?muscles?\b"),
     "IV": _rx(r"\bintravenous(?:ly)?\b|\bi\.v\.|into a (?:peripheral )?vein"),
-}  # fmt: skip
+}
 _OTHER_ROUTES = _rx(
     r"\b(intracerebroventricular(?:ly)?|intranasal(?:ly)?|intra-?arterial(?:ly)?|intracerebral(?:ly)?|"
     r"intracisternal(?:ly)?|subcutaneous(?:ly)?|intraperitoneal(?:ly)?|intraventricular(?:ly)?)\b"
@@ -410,7 +545,7 @@ _AMOUNT = (
 _DOSE = re.compile(
     rf"(?P<amount>{_AMOUNT})(?P<unit>\s*(?:of\s+)?(?:[\w-]+\s+){{0,2}}?(?:cells?|[\w-]*MSCs?|[\w-]*NSCs?|BMNCs?)(?:\s*(?:/\s*kg|per\s+kg|per\s+kilogram(?:\s+of\s+body\s+weight)?|/\s*kg\s+body\s+weight))?|\s*(?:/\s*kg|per\s+kg|per\s+kilogram))?",
     re.IGNORECASE,
-)  # fmt: skip
+)
 _TOTAL = _rx(r"\btotal\b|\bcumulative\b|\baltogether\b|\boverall\b")
 _DOSE_CONTEXT = _rx(
     r"dose|received|inject|administ|infus|transplant|implant|deliver|given|consist|contain|cells"
@@ -433,12 +568,17 @@ def _doses(s: Sentence) -> list[_Hit]:
 
     if not _DOSE_CONTEXT.search(s.text):
         return []
-    hits = []
+    hits: list[_Hit] = []
+    spans: list[tuple[int, int, str, str, str | None, float]] = []
     for m in _DOSE.finditer(s.text):
         amount, unit = m.group("amount"), m.group("unit") or ""
         if not re.search(r"10\^|million", amount, re.I):
             continue
-        if not unit.strip() and not re.search(r"cells?", s.text[m.end() : m.end() + 30], re.I):  # fmt: skip
+        if re.search(
+            r"\b(?:up to|as (?:much|many) as|maximum of|at most)\s*$", s.text[: m.start()], re.I
+        ):
+            continue  # a ceiling, not the dose given
+        if not unit.strip() and not re.search(r"cells?", s.text[m.end() : m.end() + 30], re.I):
             continue
         text = printed_dose(amount, unit)
         try:
@@ -449,18 +589,71 @@ def _doses(s: Sentence) -> list[_Hit]:
         after = s.text[m.end() : m.end() + 40]
         is_total = bool(_TOTAL.search(before) or _TOTAL.search(after[:15]))
         field = "total_cells" if is_total else "dose_per_administration"
-        w = 0.85 if re.search(r"\bdose|received|inject|administ|infus|per (?:injection|administration|session)", s.text, re.I) else 0.6  # fmt: skip
-        hits.append(_Hit(field, text, s, w))
-    return hits
+        w = (
+            0.85
+            if re.search(
+                r"\bdose|received|inject|administ|infus|per (?:injection|administration|session)",
+                s.text,
+                re.I,
+            )
+            else 0.6
+        )
+        route = _route_near(s.text[m.end() : m.end() + 35])
+        hits.append(_Hit(field, text, s, w, None))
+        spans.append((m.start(), m.end(), field, text, route, w))
+    return _combine_doses(s, spans) or hits
+
+
+def _route_near(after: str) -> str | None:
+    """The route named right after a dose ("... cells intrathecally")."""
+    for code, rx in (
+        ("IT", r"^\W*(?:\w+\s+){0,2}?(?:intrathecal(?:ly)?|\bIT\b)"),
+        ("IM", r"^\W*(?:\w+\s+){0,2}?(?:intramuscular(?:ly)?|\bIM\b)"),
+        ("IV", r"^\W*(?:\w+\s+){0,2}?(?:intravenous(?:ly)?|\bIV\b)"),
+    ):
+        if re.search(rx, after, re.I):
+            return code
+    return None
+
+
+def _combine_doses(
+    s: Sentence, spans: list[tuple[int, int, str, str, str | None, float]]
+) -> list[_Hit]:
+    """Several doses in one sentence: by route ("A IT + B IM") or alternatives ("A or B")."""
+    from alsreview.errors import DoseParseError
+    from alsreview.evidence.dose import parse_dose
+
+    per_admin = [x for x in spans if x[2] == "dose_per_administration"]
+    if len(per_admin) < 2:
+        return []
+    a, b = per_admin[0], per_admin[1]
+    between = s.text[a[1] : b[0]]
+    if a[4] and b[4] and a[4] != b[4]:
+        text = f"{a[3]} {a[4]} + {b[3]} {b[4]}"
+    elif re.search(r"\bor\b", between) and len(between) < 40:
+        text = f"{a[3]} or {b[3]}"
+    else:
+        return []
+    try:
+        parse_dose(text)
+    except DoseParseError:
+        return []
+    return [_Hit("dose_per_administration", text, s, min(a[5], b[5]))]
 
 
 # schedule -----------------------------------------------------------------------------
-_ADMIN_NOUN = r"(?:(?:intrathecal|intravenous|intramuscular|intraspinal|lumbar|IT|IV|IM|cell|MSC|stem cell|repeated|monthly|consecutive|separate)\s+){0,2}(?:injections?|doses?|administrations?|infusions?|applications?|transplantations?|treatments?|cycles?|courses?|punctures?|implantations?|sessions?)"
+_ADMIN_NOUN = r"(?:(?:intrathecal|intravenous|intramuscular|intraspinal|lumbar|IT|IV|IM|cell|MSC|stem cell|repeated|monthly|consecutive|separate|combined|additional|further|booster|unilateral|bilateral)\s+){0,2}(?:injections?|doses?|administrations?|infusions?|applications?|transplantations?|treatments?|cycles?|courses?|punctures?|implantations?|sessions?|surger(?:y|ies)|(?:surgical\s+)?procedures?|operations?)"
 _SESSIONS = [
-    (_rx(rf"\b(?:received|given|underwent|with|administered|receive|of|in)\s+({NUM}|a single|one)\s+{_ADMIN_NOUN}"), 0.85),
+    (_rx(rf"\b({NUM})\s+or\s+({NUM})\s+{_ADMIN_NOUN}"), 0.7),
+    (
+        _rx(
+            rf"\b(?:received|given|underwent|with|administered|receive|of|in)\s+({NUM}|a single|one)\s+{_ADMIN_NOUN}"
+        ),
+        0.85,
+    ),
     (_rx(rf"\b({NUM}|a single)\s+(?:consecutive\s+|repeated\s+|separate\s+)?{_ADMIN_NOUN}\b"), 0.6),
     (_rx(r"\b(once|twice|three times|four times|five times|six times)\b"), 0.6),
-]  # fmt: skip
+]
 _TIMES = {"once": 1, "twice": 2, "three times": 3, "four times": 4, "five times": 5, "six times": 6}
 
 
@@ -470,12 +663,19 @@ def _sessions(s: Sentence) -> list[_Hit]:
     for rx, w in _SESSIONS:
         for m in rx.finditer(s.text):
             g = m.group(1).lower()
+            if re.search(r"(?:\bto|-|–|\bor)\s*$", s.text[: m.start(1)]):
+                continue  # "5 to 15 injections": a range of injections, not of sessions
             n = _TIMES.get(g) if g in _TIMES else to_int(g)
             if n is None or not 0 < n <= 24:
                 continue
-            if g in _TIMES and not re.search(r"inject|administ|infus|applied|treated|transplant|given|received", s.text, re.I):  # fmt: skip
+            if g in _TIMES and not re.search(
+                r"inject|administ|infus|applied|treated|transplant|given|received", s.text, re.I
+            ):
                 continue
-            return [_Hit("schedule.sessions_min", n, s, w)]
+            out = [_Hit("schedule.sessions_min", n, s, w)]
+            if rx.groups > 1 and to_int(m.group(2)):  # "one or two injections"
+                out.append(_Hit("schedule.sessions_max", to_int(m.group(2)), s, w))
+            return out
     return []
 
 
@@ -485,13 +685,32 @@ _INTERVAL = [
     _rx(rf"\b(?:at\s+)?(?:an?\s+)?intervals?\s+of\s+({NUM})\s*{_UNIT}"),
     _rx(rf"\b({NUM})[- ]{_UNIT}\s+intervals?"),
     _rx(rf"\bevery\s+({NUM})\s*{_UNIT}"),
-    _rx(rf"\b({NUM})\s+{_UNIT}\s+(?:after|later)\b[^.]*\b(?:first|initial|previous)\b"),
+    _rx(rf"\b({NUM})\s+{_UNIT}\s+later\b"),
 ]
-_INTERVAL_WORDS = _rx(r"\b(monthly|bimonthly|quarterly|weekly|every other month)\b")
+_INTERVAL_WORDS = _rx(
+    r"\b(monthly|bimonthly|quarterly|weekly|every other month|once a month|once a week|"
+    r"each month|every month|every week)\b"
+)
+_INTERVAL_CANON = {
+    "monthly": "1 month",
+    "once a month": "1 month",
+    "each month": "1 month",
+    "every month": "1 month",
+    "bimonthly": "2 months",
+    "every other month": "2 months",
+    "quarterly": "3 months",
+    "weekly": "1 week",
+    "once a week": "1 week",
+    "every week": "1 week",
+}
 
 
 def _interval(s: Sentence) -> list[_Hit]:
-    if not re.search(r"inject|administ|infus|dose|applica|transplant|treatment|puncture|repeated|second|cycle", s.text, re.I):  # fmt: skip
+    if not re.search(
+        r"inject|administ|infus|dose|applica|transplant|treatment|puncture|repeated|second|cycle",
+        s.text,
+        re.I,
+    ):
         return []
     for rx in _INTERVAL:
         m = rx.search(s.text)
@@ -503,17 +722,23 @@ def _interval(s: Sentence) -> list[_Hit]:
             return [_Hit("schedule.interval", f"{n} {unit}{'s' if n != 1 else ''}", s, 0.8)]
     m = _INTERVAL_WORDS.search(s.text)
     if m and re.search(r"inject|administ|infus|dose", s.text, re.I):
-        return [_Hit("schedule.interval", m.group(1).lower(), s, 0.6)]
+        return [_Hit("schedule.interval", _INTERVAL_CANON[m.group(1).lower()], s, 0.6)]
     return []
 
 
 _FOLLOW = [
-    _rx(rf"\bfollow(?:ed)?[- ]up\s+(?:period\s+)?(?:of|for|lasted|was|lasting)\s+({NUM}|\d+(?:\.\d+)?)\s*{_UNIT}"),
+    _rx(
+        rf"\bfollow(?:ed)?[- ]up\s+(?:period\s+)?(?:of|for|lasted|was|lasting)\s+({NUM}|\d+(?:\.\d+)?)\s*{_UNIT}"
+    ),
     _rx(rf"\b({NUM}|\d+(?:\.\d+)?)[- ]{_UNIT}\s+follow[- ]up"),
-    _rx(rf"\bfollowed(?: up)?\s+(?:for|over)\s+(?:a (?:period|median|mean) of\s+)?({NUM}|\d+(?:\.\d+)?)\s*{_UNIT}"),
+    _rx(
+        rf"\b(?:followed(?: up)?|observed|monitored)\s+(?:for|over)\s+(?:a (?:period|median|mean) of\s+)?({NUM}|\d+(?:\.\d+)?)\s*{_UNIT}"
+    ),
     _rx(rf"\b({NUM}|\d+(?:\.\d+)?)\s+{_UNIT}\s+of\s+follow[- ]up"),
-    _rx(rf"\bfor\s+({NUM}|\d+(?:\.\d+)?)\s*{_UNIT}\s+after\s+(?:the\s+)?(?:first\s+|last\s+)?(?:injection|transplantation|treatment|administration|application|infusion|surgery)"),
-]  # fmt: skip
+    _rx(
+        rf"\bfor\s+({NUM}|\d+(?:\.\d+)?)\s*{_UNIT}\s+after\s+(?:the\s+)?(?:first\s+|last\s+)?(?:injection|transplantation|treatment|administration|application|infusion|surgery)"
+    ),
+]
 _PER_MONTH = {"day": 1 / 30.4375, "week": 7 / 30.4375, "month": 1.0, "year": 12.0}
 
 
@@ -543,7 +768,7 @@ _BASE_AFTER = _rx(
 )
 _BEFORE_AFTER_RATE = _rx(
     rf"{_FRS}[^.;]*?\b({_NUMV})\s*(?:(?:±|\+/-)\s*({_NUMV}))?\s*(?:points?\s*)?(?:/|per)\s*month[^.;]*?\bbefore\b[^.;]*?\b(?:to|and)\s+({_NUMV})\s*(?:(?:±|\+/-)\s*({_NUMV}))?\s*(?:points?\s*)?(?:/|per)\s*month"
-)  # fmt: skip
+)
 
 
 def _dispersion_kind(text: str) -> tuple[str, float]:
@@ -555,7 +780,9 @@ def _dispersion_kind(text: str) -> tuple[str, float]:
     return "SD", 0.7
 
 
-def _stat(est: str, disp: str | None, kind: str, n: int | None, label: str, unit: str | None) -> dict[str, Any]:  # fmt: skip
+def _stat(
+    est: str, disp: str | None, kind: str, n: int | None, label: str, unit: str | None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"label": label, "central": "mean", "estimate": float(est)}
     if disp is not None:
         out["dispersion"] = float(disp)
@@ -570,7 +797,9 @@ def _stat(est: str, disp: str | None, kind: str, n: int | None, label: str, unit
 def _alsfrs(s: Sentence, whole: str, n_default: int | None) -> list[_Hit]:
     if not re.search(_FRS, s.text, re.I):
         return []
-    m_n = re.search(r"\(\s*n\s*=\s*(\d+)\s*\)|\bin\s+(?:all\s+)?(\d+)\s+(?:patients|participants)", s.text, re.I)  # fmt: skip
+    m_n = re.search(
+        r"\(\s*n\s*=\s*(\d+)\s*\)|\bin\s+(?:all\s+)?(\d+)\s+(?:patients|participants)", s.text, re.I
+    )
     n = int(m_n.group(1) or m_n.group(2)) if m_n else n_default
     kind, kw = _dispersion_kind(s.text)
     if kw < 1.0:
@@ -580,16 +809,30 @@ def _alsfrs(s: Sentence, whole: str, n_default: int | None) -> list[_Hit]:
     if m:
         a, ad, ad2, b, bd, bd2 = m.groups()
         return [
-            _Hit("efficacy.alsfrs_r_before", _stat(a, ad or ad2, kind, n, "before", None), s, 0.85 * kw),
-            _Hit("efficacy.alsfrs_r_after", _stat(b, bd or bd2, kind, n, "after", None), s, 0.85 * kw),
-        ]  # fmt: skip
+            _Hit(
+                "efficacy.alsfrs_r_before",
+                _stat(a, ad or ad2, kind, n, "before", None),
+                s,
+                0.85 * kw,
+            ),
+            _Hit(
+                "efficacy.alsfrs_r_after", _stat(b, bd or bd2, kind, n, "after", None), s, 0.85 * kw
+            ),
+        ]
     m = _BASE_AFTER.search(s.text)
     if m:
         a, ad, ad2, b, bd, bd2 = m.groups()
         return [
-            _Hit("efficacy.alsfrs_r_before", _stat(a, ad or ad2, kind, n, "before", None), s, 0.8 * kw),
-            _Hit("efficacy.alsfrs_r_after", _stat(b, bd or bd2, kind, n, "after", None), s, 0.8 * kw),
-        ]  # fmt: skip
+            _Hit(
+                "efficacy.alsfrs_r_before",
+                _stat(a, ad or ad2, kind, n, "before", None),
+                s,
+                0.8 * kw,
+            ),
+            _Hit(
+                "efficacy.alsfrs_r_after", _stat(b, bd or bd2, kind, n, "after", None), s, 0.8 * kw
+            ),
+        ]
     m = _BEFORE_AFTER_RATE.search(s.text)
     if m:
         a, ad, b, bd = m.groups()
@@ -597,7 +840,7 @@ def _alsfrs(s: Sentence, whole: str, n_default: int | None) -> list[_Hit]:
         return [
             _Hit("efficacy.alsfrs_r_before", _stat(a, ad, kind, n, "before", unit), s, 0.75 * kw),
             _Hit("efficacy.alsfrs_r_after", _stat(b, bd, kind, n, "after", unit), s, 0.75 * kw),
-        ]  # fmt: skip
+        ]
     return []
 
 
@@ -605,19 +848,30 @@ def _alsfrs(s: Sentence, whole: str, n_default: int | None) -> list[_Hit]:
 _SAE_NONE = _rx(
     r"\bno\s+(?:treatment[- ]related\s+|procedure[- ]related\s+|suspected\s+|unexpected\s+)*serious\s+(?:adverse\s+)?(?:events?|reactions?|effects?|complications?)"
     r"|\bno\s+SAEs?\b|\bno\s+SUSARs?\b|without\s+(?:any\s+)?serious\s+adverse"
-)  # fmt: skip
-_SAE_N = _rx(rf"\b({NUM})\s+(?:treatment[- ]related\s+|procedure[- ]related\s+)?serious\s+adverse\s+(?:events?|reactions?)\s+(?:were\s+)?(?:\w+\s+){{0,3}}?(?:related|attribut|associated|due)")  # fmt: skip
+    r"|\bno\s+serious\s+(?:treatment|procedure|cell|product)[- ]related\s+(?:adverse\s+)?(?:events?|reactions?)"
+)
+_SAE_N = _rx(
+    rf"\b({NUM})\s+(?:treatment[- ]related\s+|procedure[- ]related\s+)?serious\s+adverse\s+(?:events?|reactions?)\s+(?:were\s+)?(?:\w+\s+){{0,3}}?(?:related|attribut|associated|due)"
+)
 _DEATHS = [
     (_rx(rf"\b({NUM})\s+(?:{PEOPLE}\s+)?(?:died|deaths?\s+occurred)"), 0.8),
     (_rx(r"\b(no)\s+(?:patient|participant|subject)s?\s+died|\b(no)\s+deaths?\b"), 0.8),
-]  # fmt: skip
+]
 
 
 def _safety(s: Sentence) -> list[_Hit]:
     hits = []
     if _SAE_NONE.search(s.text):
-        related = re.search(r"related|attribut|associated|due to|SUSAR|suspected|treatment", s.text, re.I)  # fmt: skip
+        related = re.search(
+            r"related|attribut|associated|due to|SUSAR|suspected|treatment", s.text, re.I
+        )
         hits.append(_Hit("safety.serious_related_events", 0, s, 0.85 if related else 0.6))
+    elif re.search(r"serious adverse (?:event|reaction)", s.text, re.I) and re.search(
+        r"\bunrelated\b|\bnot (?:considered |judged )?related|\bnone (?:of which )?(?:was |were )?related",
+        s.text,
+        re.I,
+    ):
+        hits.append(_Hit("safety.serious_related_events", 0, s, 0.6))
     else:
         m = _SAE_N.search(s.text)
         if m and to_int(m.group(1)) is not None:
@@ -685,10 +939,7 @@ def suggest(pages: Sequence[str] | str) -> list[Suggestion]:
     out: list[Suggestion] = []
     chosen: dict[str, _Hit] = {}
     for field, fh in hits.items():
-        if field == "routes":
-            best = _best_routes(fh)
-        else:
-            best = _best(field, fh)
+        best = _best_routes(fh) if field == "routes" else _best(field, fh)
         if best is not None:
             chosen[field] = best
     if "routes" not in chosen:
@@ -707,12 +958,17 @@ def suggest(pages: Sequence[str] | str) -> list[Suggestion]:
         mine = [h for h in fr if h.field == field]
         if mine:
             chosen[field] = max(mine, key=lambda h: h.weight)
-    if "schedule.sessions_min" in chosen:
+    if "schedule.sessions_min" in chosen and "schedule.sessions_max" not in chosen:
         h = chosen["schedule.sessions_min"]
-        chosen["schedule.sessions_max"] = _Hit("schedule.sessions_max", h.value, h.sentence, h.weight, h.span)  # fmt: skip
-    if "patients_enrolled" in chosen and "patients_analysed" in chosen:
-        if chosen["patients_analysed"].value > chosen["patients_enrolled"].value:
-            del chosen["patients_analysed"]  # cannot analyse more than were enrolled
+        chosen["schedule.sessions_max"] = _Hit(
+            "schedule.sessions_max", h.value, h.sentence, h.weight, h.span
+        )
+    if (
+        "patients_enrolled" in chosen
+        and "patients_analysed" in chosen
+        and chosen["patients_analysed"].value > chosen["patients_enrolled"].value
+    ):
+        del chosen["patients_analysed"]  # cannot analyse more than were enrolled
     for field in FIELDS:
         h = chosen.get(field)
         if h is None or h.weight < MIN_CONFIDENCE:
