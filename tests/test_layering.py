@@ -21,6 +21,7 @@ LEVELS: dict[str, int] = {
     "__init__": 0,
     "__main__": 6,
     "errors": 0,
+    "results": 0,
     "records": 1,
     "evidence": 1,
     "protocol": 1,

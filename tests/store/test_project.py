@@ -65,13 +65,22 @@ def count(project: Project, table: str) -> int:
         return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
 
 
+def script_head() -> str:
+    """The newest revision of the migration scripts (the chain grows as stages add tables)."""
+    from alembic.script import ScriptDirectory
+
+    from alsreview.store.project import _alembic_config
+
+    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+
+
 def test_schema_comes_from_migrations_and_matches_models(project):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
     from alsreview.store.models import Base
 
-    assert schema_revision(project.engine) == "0001"
+    assert schema_revision(project.engine) == script_head()
     with project.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
@@ -90,7 +99,7 @@ def test_migrations_downgrade_and_upgrade_again(project):
         tables = set(project.engine.dialect.get_table_names(conn))
     assert not tables & {"records", "events", "imports"}
     migrate(project.engine)
-    assert schema_revision(project.engine) == "0001" and count(project, "records") == 0
+    assert schema_revision(project.engine) == script_head() and count(project, "records") == 0
 
 
 def test_sqlite_file_uses_wal_and_foreign_keys(tmp_path):
@@ -110,8 +119,18 @@ def test_sqlite_file_uses_wal_and_foreign_keys(tmp_path):
 
 
 def test_foreign_keys_are_enforced(project):
-    with pytest.raises(StoreError, match="refused"):
+    with pytest.raises(StoreError, match="no record 999"):
         project.add_decisions([(999, "title_abstract", "excluded", None)])
+    # below the API, the database itself refuses a decision on a record it does not hold
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError), project.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO decisions (record_id, stage, decision, reviewer, created_at) "
+                "VALUES (999, 'title_abstract', 'excluded', 'A', CURRENT_TIMESTAMP)"
+            )
+        )
     assert count(project, "decisions") == 0
 
 
@@ -176,7 +195,7 @@ def test_duplicates_are_linked_against_the_whole_project(project):
     assert len(queue) == 6
 
 
-def test_decisions_only_for_primaries_and_newest_wins(project):
+def test_decisions_only_for_primaries_and_disagreement_settles_nothing(project):
     project.import_records(trial_records(), source="scopus", label="a")
     project.import_records(trial_records("embase"), source="embase", label="b")
     (rid, _), *_ = project.records(primary_only=True)
@@ -184,7 +203,10 @@ def test_decisions_only_for_primaries_and_newest_wins(project):
     with pytest.raises(StoreError, match="duplicates"):
         project.add_decisions([(dup_id, "title_abstract", "included", None)])
     project.add_decisions([(rid, "title_abstract", "excluded", "review")], reviewer="A")
+    assert project.latest_decisions("title_abstract") == {rid: ("excluded", "review")}
     project.add_decisions([(rid, "title_abstract", "included", None)], reviewer="B")
+    assert project.latest_decisions("title_abstract") == {}  # A and B disagree: a conflict
+    project.add_decisions([(rid, "title_abstract", "included", None)], reviewer="A")
     assert project.latest_decisions("title_abstract") == {rid: ("included", None)}
     with pytest.raises(StoreError, match="unknown decision"):
         project.add_decisions([(rid, "title_abstract", "perhaps", None)])

@@ -37,9 +37,18 @@ def _root() -> None:
 
 
 def _register_all() -> None:
-    from alsreview.cli import appraise, dedup, evidence, literature, meta, report, trial
+    from alsreview.cli import (
+        appraise,
+        dedup,
+        evidence,
+        extract,
+        literature,
+        meta,
+        report,
+        trial,
+    )
 
-    for module in (report, evidence, meta, trial, literature, dedup, appraise):
+    for module in (report, evidence, meta, trial, literature, dedup, appraise, extract):
         module.register(app)
 
 

@@ -146,7 +146,7 @@ def regtest(
         lb = float(fit.ci_lb[0]) if limit else None
         ub = float(fit.ci_ub[0]) if limit else None
     else:
-        from scipy.stats import t as t_dist
+        from alsreview.meta.distributions import t_ppf, t_sf
 
         w = 1 / v
         sw = np.sqrt(w)
@@ -157,8 +157,8 @@ def regtest(
         cov = sigma2 * np.linalg.inv(Xp.T @ (Xp * w[:, None]))
         se = np.sqrt(np.diag(cov))
         zval = float(coef[p] / se[p])
-        pval = float(2 * t_dist.sf(abs(zval), ddf))
-        crit = float(t_dist.isf((1 - level / 100) / 2, ddf))
+        pval = float(2 * t_sf(abs(zval), ddf))
+        crit = float(t_ppf(1 - (1 - level / 100) / 2, ddf))
         est = float(coef[0]) if limit else None
         lb = est - crit * float(se[0]) if limit else None
         ub = est + crit * float(se[0]) if limit else None
@@ -217,10 +217,9 @@ def ranktest(x: Any, vi: Any = None, *, exact: bool = True) -> RanktestResult:
     vi (Kendall's tau-b). As R's ``cor.test(..., exact=TRUE)``: the exact null distribution
     when there are no ties (NaN beyond 170 studies, where R's computation overflows; the
     normal approximation is kept in ``pval_normal``), otherwise the normal approximation
-    with the tie-corrected variance and no continuity correction.
+    with the tie-corrected variance and no continuity correction.  Identical effects give
+    tau = NaN, as R does.
     """
-    from scipy.stats import kendalltau
-
     y, v = _yi_vi(x, vi)
     if y.size < 3:
         raise ValidationError("the rank correlation test needs at least 3 studies")
@@ -229,16 +228,74 @@ def ranktest(x: Any, vi: Any = None, *, exact: bool = True) -> RanktestResult:
     ystar = (y - theta) / np.sqrt(v - 1 / np.sum(w))
     ties = len(np.unique(ystar)) < ystar.size or len(np.unique(v)) < v.size
     use_exact = exact and not ties
-    normal = kendalltau(ystar, v, method="asymptotic")
-    if not use_exact:
-        pval = float(normal.pvalue)
+    tau, p_normal, n_concordant = _kendall(ystar, v)
+    if not use_exact or math.isnan(tau):
+        pval = p_normal
     elif y.size > 170:
         pval = math.nan  # R's exact Kendall distribution overflows (n! > 1e308): NaN
     else:
-        pval = float(kendalltau(ystar, v, method="exact").pvalue)
-    return RanktestResult(
-        tau=float(normal.statistic), pval=pval, exact=use_exact, pval_normal=float(normal.pvalue)
+        pval = _kendall_exact_p(y.size, n_concordant)
+    return RanktestResult(tau=tau, pval=pval, exact=use_exact, pval_normal=p_normal)
+
+
+def _tie_sums(a: np.ndarray) -> tuple[float, float, float, float]:
+    """Over groups of tied values (sizes t): sum t(t-1)/2, t(t-1)(2t+5), t(t-1), t(t-1)(t-2)."""
+    t = np.unique(a, return_counts=True)[1].astype(float)
+    t = t[t > 1]
+    return (
+        float(np.sum(t * (t - 1) / 2)),
+        float(np.sum(t * (t - 1) * (2 * t + 5))),
+        float(np.sum(t * (t - 1))),
+        float(np.sum(t * (t - 1) * (t - 2))),
     )
+
+
+def _kendall(x: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
+    """Kendall's tau-b, its two-sided normal-approximation p (tie-corrected variance of
+    S = concordant - discordant; Kendall 1970, ch. 4) and the number of concordant pairs."""
+    from alsreview.meta.distributions import norm_sf
+
+    n = x.size
+    if n > 3000:  # the pairwise sign matrix would be large; scipy counts in O(n log n)
+        from scipy.stats import kendalltau
+
+        res = kendalltau(x, y, method="asymptotic")
+        return float(res.statistic), float(res.pvalue), -1
+    s_pairs = np.sign(x[:, None] - x[None, :]) * np.sign(y[:, None] - y[None, :])
+    upper = np.triu_indices(n, 1)
+    prod = s_pairs[upper]
+    S = float(prod.sum())
+    n_concordant = int(np.count_nonzero(prod > 0))
+    n0 = n * (n - 1) / 2
+    tx, vx, ax, bx = _tie_sums(x)
+    ty, vy, ay, by = _tie_sums(y)
+    denom = math.sqrt((n0 - tx) * (n0 - ty)) if n0 > max(tx, ty) else 0.0
+    if denom == 0:
+        return math.nan, math.nan, n_concordant
+    tau = S / denom
+    var_s = (n * (n - 1) * (2 * n + 5) - vx - vy) / 18
+    var_s += ax * ay / (2 * n * (n - 1))
+    if n > 2:
+        var_s += bx * by / (9 * n * (n - 1) * (n - 2))
+    p = float(2 * norm_sf(abs(S) / math.sqrt(var_s)))
+    return tau, min(1.0, p), n_concordant
+
+
+def _kendall_exact_p(n: int, concordant: int) -> float:
+    """Two-sided exact p of Kendall's statistic without ties: the number of concordant pairs
+    of a random permutation follows the Mahonian distribution (inversion counts), built
+    here by adding one element at a time; p = min(1, 2 min(P(T <= t), P(T >= t)))."""
+    n0 = n * (n - 1) // 2
+    dist = np.zeros(n0 + 1)
+    dist[0] = 1.0
+    for m in range(2, n + 1):  # inserting the m-th element adds 0..m-1 inversions
+        c = np.cumsum(dist)
+        shifted = np.concatenate([np.zeros(m), c[:-m]])
+        dist = (c - shifted) / m
+    cdf = np.cumsum(dist)
+    lower = cdf[concordant]
+    upper = 1.0 - (cdf[concordant - 1] if concordant > 0 else 0.0)
+    return float(min(1.0, 2 * min(lower, upper)))
 
 
 # --------------------------------------------------------------------------- trimfill
@@ -357,7 +414,7 @@ def trimfill(
             if estimator == "L0":
                 est = (4 * Sr - k * (k + 1)) / (2 * k - 1)
             else:
-                est = k - 0.5 - math.sqrt(2 * k**2 - 4 * Sr + 0.25)
+                est = k - 0.5 - _rsqrt(2 * k**2 - 4 * Sr + 0.25)
             var_sr = (
                 k * (k + 1) * (2 * k + 1)
                 + 10 * est**3
@@ -368,11 +425,12 @@ def trimfill(
                 + 6 * k**2 * est
             ) / 24
             if estimator == "L0":
-                se_k0 = 4 * math.sqrt(var_sr) / (2 * k - 1)
+                se_k0 = 4 * _rsqrt(var_sr) / (2 * k - 1)
             else:
-                se_k0 = 2 * math.sqrt(var_sr) / math.sqrt((k - 0.5) ** 2 - est * (2 * k - est - 1))
-        k0 = max(0, round(float(est)))  # half to even, as R
-        se_k0 = max(0.0, se_k0)
+                se_k0 = 2 * _rsqrt(var_sr) / _rsqrt((k - 0.5) ** 2 - est * (2 * k - est - 1))
+        # half to even, as R; a NaN estimate (identical effects, no deviations) is no study
+        k0 = 0 if math.isnan(est) else max(0, round(float(est)))
+        se_k0 = max(0.0, se_k0) if not math.isnan(se_k0) else math.nan
     p_k0 = None
     if estimator == "R0":
         m = np.arange(-1, k0)
@@ -400,6 +458,11 @@ def trimfill(
         fill=fill,
         p_k0=p_k0,
     )
+
+
+def _rsqrt(x: float) -> float:
+    """sqrt as R computes it: NaN (not an error) below zero."""
+    return math.sqrt(x) if x >= 0 else math.nan
 
 
 # --------------------------------------------------------------------------- fsn
@@ -444,15 +507,15 @@ def fsn(
     Rosenberg: N = k ((sum(wi yi) / z_{alpha/2})^2 - sum(wi)) / sum(wi), wi = 1/vi.
     Non-integers are rounded up.
     """
-    from scipy.stats import norm
+    from alsreview.meta.distributions import norm_ppf, norm_sf
 
     y, v = _yi_vi(yi, vi)
     k = y.size
     pval = meanes = None
     if type == "Rosenthal":
         z_avg = abs(float(np.sum(y / np.sqrt(v))) / math.sqrt(k))
-        pval = float(norm.sf(z_avg))
-        n = max(0.0, k * (z_avg / norm.isf(alpha)) ** 2 - k)
+        pval = float(norm_sf(z_avg))
+        n = max(0.0, k * (z_avg / norm_ppf(1 - alpha)) ** 2 - k)
         target = None
     elif type == "Orwin":
         meanes = float(np.sum(y / v) / np.sum(1 / v)) if weighted else float(np.mean(y))
@@ -468,8 +531,8 @@ def fsn(
         w = 1 / v
         meanes = float(np.sum(w * y) / np.sum(w))
         zval = meanes / math.sqrt(1 / np.sum(w))
-        pval = float(2 * norm.sf(abs(zval)))
-        wp = (float(np.sum(w * y)) / norm.isf(alpha / 2)) ** 2 - float(np.sum(w))
+        pval = float(2 * norm_sf(abs(zval)))
+        wp = (float(np.sum(w * y)) / norm_ppf(1 - alpha / 2)) ** 2 - float(np.sum(w))
         n = max(0.0, k * wp / float(np.sum(w)))
         target = None
     else:

@@ -13,13 +13,15 @@ and PR/PLN/PLO; PAS gets none), so results match ``escalc()`` called with its de
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from alsreview.errors import ValidationError
+from alsreview.results import Result
 
 TWO_BY_TWO = ("RR", "OR", "RD")
 PROPORTION = ("PR", "PLN", "PLO", "PAS")
@@ -36,13 +38,18 @@ ARGUMENTS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class EffectSizes:
+#: study labels of the escalc call in progress, so that errors name the study
+_LABELS: ContextVar[Sequence[str] | None] = ContextVar("escalc_labels", default=None)
+
+
+@dataclass(frozen=True, repr=False)
+class EffectSizes(Result):
     """Observed effect sizes ``yi`` with sampling variances ``vi`` (one per study)."""
 
     measure: str
     yi: np.ndarray
     vi: np.ndarray
+    slab: tuple[str, ...] | None = None
 
     @property
     def k(self) -> int:
@@ -56,7 +63,10 @@ class EffectSizes:
         """A pandas DataFrame with columns ``yi`` and ``vi``."""
         import pandas as pd
 
-        return pd.DataFrame({"yi": self.yi, "vi": self.vi})
+        index = None if self.slab is None else pd.Index(self.slab, name="study")
+        return pd.DataFrame({"yi": self.yi, "vi": self.vi}, index=index)
+
+    summary_frame = to_frame
 
     def summary(self) -> str:
         lines = [f"escalc measure={self.measure}, k={self.k}", "      yi        vi"]
@@ -98,7 +108,10 @@ def _need(measure: str, cols: dict[str, np.ndarray], *names: str) -> list[np.nda
 def _check(cond: np.ndarray, message: str) -> None:
     bad = np.flatnonzero(cond)
     if bad.size:
-        rows = ", ".join(str(i + 1) for i in bad[:10])
+        labels = _LABELS.get()
+        rows = ", ".join(
+            str(i + 1) + (f" ({labels[i]})" if labels is not None else "") for i in bad[:10]
+        )
         raise ValidationError(f"{message} (study {rows})")
 
 
@@ -109,15 +122,46 @@ def escalc(
     add: float | None = None,
     to: str = "only0",
     drop00: bool = False,
+    slab: Any = None,
     **columns: Any,
 ) -> EffectSizes:
     """Compute ``yi``/``vi`` for ``measure`` from metafor-named columns.
 
     ``data`` may be a mapping or DataFrame whose columns carry metafor's argument names;
-    keyword arrays override it.  ``add``/``to``/``drop00`` are metafor's zero-cell options
+    keyword arrays override it, and a keyword given as a string names a column of ``data``
+    (``escalc("RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=dat_bcg)``).
+    ``slab``: study labels (or the name of their column), kept on the result and used in
+    error messages.  ``add``/``to``/``drop00`` are metafor's zero-cell options
     (default: add 1/2 to every cell of a 2x2 table, or to ``xi`` and ``ni - xi``, when a
     cell is zero; no correction for PAS).
     """
+    labels = None
+    if slab is not None:
+        if isinstance(slab, str):
+            if data is None:
+                raise ValidationError(f"slab={slab!r} names a column, but no data= was given")
+            slab = data[slab]
+        labels = tuple(str(s) for s in slab)
+    token = _LABELS.set(labels)
+    try:
+        es = _escalc(measure, data, add, to, drop00, columns)
+    finally:
+        _LABELS.reset(token)
+    if labels is not None:
+        if len(labels) != es.k:
+            raise ValidationError(f"slab has {len(labels)} labels for {es.k} studies")
+        es = EffectSizes(es.measure, es.yi, es.vi, labels)
+    return es
+
+
+def _escalc(
+    measure: str,
+    data: Any,
+    add: float | None,
+    to: str,
+    drop00: bool,
+    columns: dict[str, Any],
+) -> EffectSizes:
     measure = measure.upper()
     if measure not in MEASURES:
         raise ValidationError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
@@ -132,6 +176,13 @@ def escalc(
     for key, value in columns.items():
         if key not in ARGUMENTS:
             raise ValidationError(f"unknown escalc argument {key!r}")
+        if isinstance(value, str):
+            if data is None:
+                raise ValidationError(f"{key}={value!r} names a column, but no data= was given")
+            try:
+                value = data[value]
+            except (KeyError, IndexError):
+                raise ValidationError(f"{key}={value!r}: no such column in data") from None
         if value is not None:
             cols[key] = _arr(key, value)
     if add is None:

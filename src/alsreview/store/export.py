@@ -1,8 +1,8 @@
 """Records of a project ready to be written out, with their screening decisions.
 
-In: an open `Project`.  Out: `Record`s whose `decision` is the newest full-text decision
-(else the newest title/abstract one), with the exclusion reason and the stage in `labels`,
-for `alsreview.records.write_records` (RIS puts them in N1).
+In: an open `Project`.  Out: `Record`s whose `decision` is the settled full-text decision
+(else the settled title/abstract one; `alsreview.store.decisions`), with the exclusion
+reason and the stage in `labels`, for `alsreview.records.write_records` (RIS puts them in N1).
 """
 
 from __future__ import annotations

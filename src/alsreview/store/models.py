@@ -3,9 +3,14 @@
     meta         key/value: project name, protocol TOML, current review round
     imports      one row per imported file or search run (a transaction each)
     records      every record ever imported; `duplicate_of` points at the primary record
-    decisions    screening decisions per record and stage (latest row wins)
+    decisions    screening votes per reviewer, record and stage (a change is a new row;
+                 the reviewer's newest row is their vote; 'undecided' withdraws it)
+    resolutions  conflicts resolved by a third reviewer or by consensus (newest wins)
     search_log   PRISMA-S: source, query, date window, when, how many hits
     events       append-only log of who did what, when (UPDATE/DELETE refused by triggers)
+    studies, study_records   included studies and the records (reports) linked to each
+    extractions  per-reviewer and consensus extractions (JSON in the evidence format)
+    fulltexts    full texts as page texts;  papers  the papers extracted facts cite
 
 The schema itself is created by the Alembic migrations in `store/migrations/`; these
 classes mirror it for queries.  `round` numbers review versions: 0 is the original review,
@@ -17,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -77,10 +82,31 @@ class Decision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
     stage: Mapped[str] = mapped_column(String(32))  # "title_abstract" | "full_text"
-    decision: Mapped[str] = mapped_column(String(32))  # included | excluded | maybe | not_retrieved
+    # included | excluded | maybe | not_retrieved | undecided (a withdrawn vote)
+    decision: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(64))
     reviewer: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    origin: Mapped[str] = mapped_column(String(64), default="alsreview", server_default="alsreview")
+
+    __table_args__ = (Index("ix_decisions_stage_record", "stage", "record_id"),)
+
+
+class Resolution(Base):
+    __tablename__ = "resolutions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    stage: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(32))  # included | excluded | not_retrieved
+    reason: Mapped[str | None] = mapped_column(String(64))
+    resolved_by: Mapped[str] = mapped_column(String(128))
+    method: Mapped[str] = mapped_column(String(32))  # third_reviewer | consensus
+    why: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_resolutions_stage_record", "stage", "record_id"),)
 
 
 class SearchLogEntry(Base):
@@ -104,3 +130,59 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class StudyRow(Base):
+    """An included study: one or more records (reports) of the same trial."""
+
+    __tablename__ = "studies"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+
+
+class StudyRecord(Base):
+    __tablename__ = "study_records"
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
+
+    # a record (report) belongs to one study
+    __table_args__ = (UniqueConstraint("record_id", name="uq_study_records_record"),)
+
+
+class ExtractionRow(Base):
+    """One saved version of a study's extraction (a reviewer's or the consensus); the newest
+    row per (study, reviewer, kind) is current, older rows are its history."""
+
+    __tablename__ = "extractions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # "reviewer" | "consensus"
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FullTextRow(Base):
+    """A study's full text as extracted text, one string per page."""
+
+    __tablename__ = "fulltexts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
+    filename: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    media: Mapped[str] = mapped_column(String(16))  # "pdf" | "text"
+    n_pages: Mapped[int] = mapped_column(Integer)
+    n_chars: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+
+
+class PaperRow(Base):
+    """A paper that extracted facts cite (`SourcePaper` of the evidence model, as JSON)."""
+
+    __tablename__ = "papers"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -9,13 +9,16 @@ Definitions (Page et al. 2021, BMJ 372:n71):
     duplicates_removed = records linked to another record, plus records a search had
                          already retrieved in an earlier run
     screened           = primary records of the round (the only ones that enter screening)
-    excluded_screening = newest title/abstract decision "excluded"
-    sought             = newest title/abstract decision "included" or "maybe"
-    not_retrieved      = newest full-text decision "not_retrieved"
+    excluded_screening = title/abstract decision settled as "excluded"
+    sought             = title/abstract decision settled as "included"
+    not_retrieved      = full-text decision settled as "not_retrieved"
     assessed           = sought - not_retrieved
-    excluded_reasons   = newest full-text decision "excluded", by reason code
-    included           = newest full-text decision "included" (new reports of the round)
+    excluded_reasons   = full-text decision settled as "excluded", by reason code
+    included           = full-text decision settled as "included" (new reports of the round)
     previous_included  = reports included in earlier rounds (updated layout only)
+A decision is settled when every reviewer who voted agrees (and as many voted as the
+stage requires) or when a conflict was resolved (`alsreview.store.decisions`); records in
+conflict count as awaiting.
 Reports are counted, not studies: the store does not know which reports share a study.
 Records not yet decided are reported as `awaiting_screening` / `awaiting_assessment`.
 """
@@ -110,7 +113,7 @@ def prisma_counts(project: Project, round: int | None = None) -> PrismaCounts:
     ft = project.latest_decisions("full_text")
     ta_here = {rid: d for rid, d in ta.items() if rid in primaries}
     excluded_ta = sum(1 for d, _ in ta_here.values() if d == "excluded")
-    sought_ids = {rid for rid, (d, _) in ta_here.items() if d in ("included", "maybe")}
+    sought_ids = {rid for rid, (d, _) in ta_here.items() if d == "included"}
     ft_here = {rid: d for rid, d in ft.items() if rid in sought_ids}
     not_retrieved = sum(1 for d, _ in ft_here.values() if d == "not_retrieved")
     reasons: dict[str, int] = {}

@@ -34,7 +34,6 @@ from alsreview.records.model import Record
 from alsreview.sources.base import SearchRun
 from alsreview.store.linking import Link, ReviewPair, link_records
 from alsreview.store.models import (
-    Decision,
     Event,
     Import,
     Meta,
@@ -46,8 +45,6 @@ from alsreview.store.models import (
 PROJECT_FILE = "project.toml"
 SQLITE_FILE = "project.db"
 CHUNK = 2000
-STAGES = ("title_abstract", "full_text")
-DECISIONS = ("included", "excluded", "maybe", "not_retrieved")
 
 
 def current_actor() -> str:
@@ -567,88 +564,39 @@ class Project:
         self.log_event("dedup.dismiss", {"pair": [a, b]}, actor)
 
     def screening_queue(self, round: int | None = None) -> list[tuple[int, Record]]:
-        """Records waiting for title/abstract screening: primaries without a decision."""
-        decided = select(Decision.record_id).where(Decision.stage == "title_abstract")
+        """Records waiting for title/abstract screening: primaries nobody has voted on."""
+        from alsreview.store.decisions import current_votes
+
+        voted = set(current_votes(self, "title_abstract"))
         q = (
             select(StoredRecord.id, StoredRecord.data)
-            .where(StoredRecord.duplicate_of.is_(None), StoredRecord.id.not_in(decided))
+            .where(StoredRecord.duplicate_of.is_(None))
             .order_by(StoredRecord.id)
         )
         if round is not None:
             q = q.where(StoredRecord.round == round)
         with self.session() as s:
-            return [(rid, Record.from_dict(d)) for rid, d in s.execute(q)]
+            return [(rid, Record.from_dict(d)) for rid, d in s.execute(q) if rid not in voted]
 
     def add_decisions(
         self,
         decisions: Iterable[tuple[int, str, str, str | None]],
         reviewer: str | None = None,
     ) -> int:
-        """Store (record id, stage, decision, reason code) rows in one transaction.
+        """Store (record id, stage, decision, reason code) votes of one reviewer in one
+        transaction (`alsreview.store.decisions.insert_votes` states the rules)."""
+        from alsreview.store.decisions import VoteIn, insert_votes
 
-        Reason codes must be the protocol's [[exclusion_reason]] codes."""
         who = reviewer or current_actor()
-        rows = list(decisions)
-        codes = None
-        if self.root is not None and (self.root / PROTOCOL_FILENAME).exists():
-            codes = {r.code for r in self.protocol.exclusion_reasons}
-        for rid, stage, decision, reason in rows:
-            if stage not in STAGES:
-                raise StoreError(f"record {rid}: unknown stage {stage!r} ({', '.join(STAGES)})")
-            if decision not in DECISIONS:
-                raise StoreError(f"record {rid}: unknown decision {decision!r}")
-            if reason is not None and codes and reason not in codes:
-                known = ", ".join(sorted(codes))
-                raise StoreError(
-                    f"record {rid}: exclusion reason {reason!r} is not in the protocol ({known})"
-                )
-        try:
-            with self.write_session() as s, s.begin():
-                ids = {r[0] for r in rows}
-                dupes = set(
-                    s.scalars(
-                        select(StoredRecord.id).where(
-                            StoredRecord.id.in_(ids), StoredRecord.duplicate_of.is_not(None)
-                        )
-                    )
-                )
-                if dupes:
-                    raise StoreError(
-                        f"records {sorted(dupes)[:5]} are duplicates; decide on their primary"
-                    )
-                now = utcnow()
-                s.execute(
-                    insert(Decision),
-                    [
-                        {
-                            "record_id": rid,
-                            "stage": stage,
-                            "decision": dec,
-                            "reason": reason,
-                            "reviewer": who,
-                            "created_at": now,
-                        }
-                        for rid, stage, dec, reason in rows
-                    ],
-                )
-                self._log(s, "screening.decide", {"n": len(rows)}, who)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"decisions refused: {exc}") from exc
-        return len(rows)
+        rows = [VoteIn(rid, stage, dec, who, reason) for rid, stage, dec, reason in decisions]
+        return len(insert_votes(self, rows, who))
 
     def latest_decisions(self, stage: str) -> dict[int, tuple[str, str | None]]:
-        """record id -> (decision, reason) of the newest decision at a stage."""
-        newest = (
-            select(func.max(Decision.id))
-            .where(Decision.stage == stage)
-            .group_by(Decision.record_id)
-            .scalar_subquery()
-        )
-        q = select(Decision.record_id, Decision.decision, Decision.reason).where(
-            Decision.id.in_(newest)
-        )
-        with self.session() as s:
-            return {rid: (d, r) for rid, d, r in s.execute(q)}
+        """record id -> (decision, reason) settled at a stage: all reviewers agree (and
+        enough voted), or a resolved conflict (`alsreview.store.decisions`)."""
+        from alsreview.store.decisions import settled_decisions
+
+        return settled_decisions(self, stage)
 
     def mark_duplicate(self, record_id: int, primary_id: int, reason: str) -> None:
         """Link a record to its primary by hand (e.g. from the dedup review queue)."""

@@ -1,0 +1,170 @@
+"""Active-learning prioritisation: rank unscreened records by predicted relevance.
+
+In: record texts (title + abstract + keywords), the labels known so far (1 included,
+0 excluded) and optionally a prior query (the protocol's PICO and inclusion criteria).
+Out: a `Ranking` (scores and the order of the unlabelled records, most relevant first).
+
+Model (`Ranker`): TF-IDF of word 1-2-grams and character 3-5-grams within words (sublinear
+tf, l2), a linear classifier trained with balanced class weights on the labelled records,
+refit at every call (features are built once per record set and cached).  Before both
+classes are known, records are ranked by cosine similarity to the prior query (and to the
+included records, if any).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from alsreview.protocol import ReviewProtocol
+    from alsreview.records.model import Record
+    from alsreview.store.project import Project
+
+
+def record_text(record: Record) -> str:
+    """The text a record is ranked on: title, abstract, keywords and MeSH terms."""
+    parts = [record.title or "", record.abstract or ""]
+    parts += list(record.keywords) + list(record.mesh_terms)
+    return " ".join(p for p in parts if p)
+
+
+def protocol_query(protocol: ReviewProtocol) -> str:
+    """The protocol as a prior query: question, PICO and inclusion criteria."""
+    p = protocol.pico
+    parts = [protocol.question, p.population, p.intervention, p.comparator]
+    parts += list(p.outcomes) + list(p.study_designs) + list(protocol.inclusion)
+    return " ".join(x for x in parts if x)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Scores of every record (by key) and the unlabelled ones in order, best first."""
+
+    order: list[Any]
+    scores: Mapping[Any, float]
+    source: str  # "model", "protocol" or "order"
+
+
+class Ranker:
+    """Features for a fixed set of texts; `scores(labelled, labels)` refits the model."""
+
+    def __init__(self, texts: Sequence[str], *, query: str | None = None) -> None:
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        docs = [t or "" for t in texts]
+        self.n = len(docs)
+        word = TfidfVectorizer(
+            ngram_range=(1, 2),
+            min_df=2 if self.n >= 50 else 1,
+            max_df=0.95 if self.n >= 50 else 1.0,
+            sublinear_tf=True,
+            stop_words="english",
+            strip_accents="unicode",
+            dtype=np.float32,
+        )
+        char = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            min_df=2 if self.n >= 50 else 1,
+            sublinear_tf=True,
+            max_features=200_000,
+            dtype=np.float32,
+        )
+        fit_docs = docs + ([query] if query else [])
+        w = word.fit_transform(fit_docs)
+        c = char.fit_transform(fit_docs)
+        both = sparse.hstack([w, c]).tocsr() * np.float32(1 / np.sqrt(2))
+        self.X = both[: self.n]
+        self.q = both[self.n :] if query else None
+
+    def scores(self, labelled: Sequence[int], labels: Sequence[int]) -> tuple[np.ndarray, str]:
+        """Relevance of every text given (index, label) pairs; also what produced it."""
+        idx = np.asarray(labelled, dtype=int)
+        y = np.asarray(labels, dtype=int)
+        if len(idx) and len(set(y.tolist())) == 2:
+            from sklearn.linear_model import LogisticRegression
+
+            clf = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000)
+            clf.fit(self.X[idx], y)
+            return clf.decision_function(self.X), "model"
+        anchors = []
+        if self.q is not None:
+            anchors.append(self.q)
+        if len(idx) and y.max() == 1:
+            from scipy import sparse
+
+            anchors.append(sparse.csr_matrix(self.X[idx[y == 1]].mean(axis=0)))
+        if not anchors:
+            return np.zeros(self.n), "order"
+        sims = sum(np.asarray((self.X @ a.T).todense()).ravel() for a in anchors)
+        if len(idx) and y.max() == 0 and self.q is None:
+            return np.zeros(self.n), "order"
+        return np.asarray(sims, dtype=float), "protocol"
+
+
+def rank(
+    ranker: Ranker,
+    keys: Sequence[Any],
+    labels: Mapping[Any, int],
+) -> Ranking:
+    """Order the unlabelled keys (one per text of `ranker`) by score; ties by position."""
+    pos = {k: i for i, k in enumerate(keys)}
+    known = [(pos[k], int(v)) for k, v in labels.items() if k in pos]
+    s, source = ranker.scores([i for i, _ in known], [v for _, v in known])
+    done = {i for i, _ in known}
+    todo = np.array([i for i in range(len(keys)) if i not in done], dtype=int)
+    order = todo[np.argsort(-s[todo], kind="stable")] if len(todo) else todo
+    return Ranking([keys[i] for i in order], {k: float(s[i]) for k, i in pos.items()}, source)
+
+
+_CACHE: dict[tuple[str, int, int, str], tuple[list[int], Ranker]] = {}
+_LOCK = threading.Lock()
+
+
+def project_ranker(project: Project) -> tuple[list[int], Ranker]:
+    """(primary record ids, Ranker over them) for a project, cached until records change."""
+    from sqlalchemy import func, select
+
+    from alsreview.store.models import StoredRecord
+
+    with project.session() as s:
+        n, top = s.execute(
+            select(func.count(StoredRecord.id), func.max(StoredRecord.id)).where(
+                StoredRecord.duplicate_of.is_(None)
+            )
+        ).one()
+    try:
+        query = protocol_query(project.protocol)
+    except Exception:  # no readable protocol: rank without a prior query
+        query = ""
+    key = (project.engine.url.render_as_string(hide_password=True), int(n), int(top or 0), query)
+    with _LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    records = project.records(primary_only=True)
+    ids = [rid for rid, _ in records]
+    ranker = Ranker([record_text(r) for _, r in records], query=query or None)
+    with _LOCK:
+        _CACHE.clear()  # one project's features at a time keeps memory bounded
+        _CACHE[key] = (ids, ranker)
+    return ids, ranker
+
+
+def rank_project(project: Project, candidates: Sequence[int], labels: Mapping[int, int]) -> Ranking:
+    """Rank `candidates` (record ids) of a project given labels on any of its records."""
+    ids, ranker = project_ranker(project)
+    full = rank(ranker, ids, labels)
+    scores = full.scores
+    # candidates may carry labels from another stage: order them all by score
+    known = [k for k in candidates if k in scores]
+    pos = {k: i for i, k in enumerate(known)}
+    order = sorted(known, key=lambda k: (-scores[k], pos[k]))
+    missing = [k for k in candidates if k not in scores]  # e.g. newer than the cache
+    return Ranking(order + missing, scores, full.source)
