@@ -97,18 +97,28 @@ class SourcePaper(_Model):
     key: str
     kind: Literal["systematic review", "review", "trial report"]
     authors: str
-    year: int
+    year: int = Field(ge=1800, le=2100)
     title: str
     journal: str
     volume: str | None = None
     pages: str | None = None
     doi: str | None = None
-    url: str | None = None
+    url: str | None = Field(
+        default=None, json_schema_extra={"pattern": "^\\s*([hH][tT][tT][pP][sS]?://|[dD][oO][iI]:)"}
+    )
     doi_note: str | None = None  # why a DOI is missing
     # where the bibliographic details come from when the paper's own text does not print
     # them (an external record, cited); None = as printed in the paper
     details_from: str | None = None
     conclusions: list[Quote] = Field(default_factory=list)  # the paper's own conclusions
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, v: str | None) -> str | None:
+        """Only http, https and doi addresses: the report links them (no `javascript:`)."""
+        if v is not None and not v.strip().lower().startswith(("http://", "https://", "doi:")):
+            raise ValueError(f"url must start with http://, https:// or doi:, got {v[:40]!r}")
+        return v
 
     @property
     def citation(self) -> str:
@@ -122,7 +132,7 @@ class Citation(_Model):
     """Bibliographic identity of an included study, as the reviews cite it."""
 
     first_author: str
-    year: int
+    year: int = Field(ge=1800, le=2100)
     title: str | None = None
     journal: str | None = None
     doi: str | None = None
