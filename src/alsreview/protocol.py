@@ -10,6 +10,8 @@ Layout of the file::
     [[search]]        source, query, optional date_from / date_to / origin / searched_on
     [criteria]        inclusion = [...], exclusion = [...]
     [[exclusion_reason]]  code, label   (the reasons offered when a record is excluded)
+    [extraction]      fields = [...]  (optional; evidence-model paths such as
+                      "patients_enrolled", "schedule.interval"; default: the ALS fields)
 
 A file that is not TOML raises `ImportFormatError` with the line; a file that is TOML but
 breaks a rule raises `ValidationError` listing every problem (file and key named).
@@ -85,6 +87,7 @@ class ReviewProtocol:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     languages: tuple[str, ...] = ()
+    extraction_fields: tuple[str, ...] = ()  # [extraction] fields; () = the ALS defaults
     source_path: str | None = field(default=None, compare=False)
 
     def searches_for(self, source: str) -> tuple[SearchStrategy, ...]:
@@ -280,6 +283,9 @@ def _from_dict(data: dict[str, Any], path: str | None) -> ReviewProtocol:
         seen.add(code)
         reasons.append(ExclusionReason(code=code, label=c.text(r, "label", where)))
 
+    extraction = c.table(data, "extraction", required=False)
+    extraction_fields = c.texts(extraction, "fields", "extraction") if extraction else ()
+
     if c.problems:
         raise ValidationError(c.problems)
     return ReviewProtocol(
@@ -293,5 +299,6 @@ def _from_dict(data: dict[str, Any], path: str | None) -> ReviewProtocol:
         date_from=date_from,
         date_to=date_to,
         languages=languages,
+        extraction_fields=extraction_fields,
         source_path=path,
     )

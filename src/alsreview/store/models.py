@@ -8,6 +8,11 @@
     resolutions  conflicts resolved by a third reviewer or by consensus (newest wins)
     search_log   PRISMA-S: source, query, date window, when, how many hits
     events       append-only log of who did what, when (UPDATE/DELETE refused by triggers)
+    studies, study_records   included studies and the records (reports) linked to each
+    extractions  per-reviewer and consensus extractions (JSON in the evidence format)
+    fulltexts    full texts as page texts;  papers  the papers extracted facts cite
+    users        web accounts: name, role (owner | reviewer), argon2 password hash
+    web_sessions server-side login sessions: SHA-256 of the cookie token, CSRF token, expiry
 
 The schema itself is created by the Alembic migrations in `store/migrations/`; these
 classes mirror it for queries.  `round` numbers review versions: 0 is the original review,
@@ -19,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -127,3 +132,79 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class StudyRow(Base):
+    """An included study: one or more records (reports) of the same trial."""
+
+    __tablename__ = "studies"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+
+
+class StudyRecord(Base):
+    __tablename__ = "study_records"
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), primary_key=True)
+
+    # a record (report) belongs to one study
+    __table_args__ = (UniqueConstraint("record_id", name="uq_study_records_record"),)
+
+
+class ExtractionRow(Base):
+    """One saved version of a study's extraction (a reviewer's or the consensus); the newest
+    row per (study, reviewer, kind) is current, older rows are its history."""
+
+    __tablename__ = "extractions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # "reviewer" | "consensus"
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FullTextRow(Base):
+    """A study's full text as extracted text, one string per page."""
+
+    __tablename__ = "fulltexts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), index=True)
+    filename: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    media: Mapped[str] = mapped_column(String(16))  # "pdf" | "text"
+    n_pages: Mapped[int] = mapped_column(Integer)
+    n_chars: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(128))
+
+
+class PaperRow(Base):
+    """A paper that extracted facts cite (`SourcePaper` of the evidence model, as JSON)."""
+
+    __tablename__ = "papers"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))  # owner | reviewer
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("name", name="uq_users_name"),)
+
+
+class WebSession(Base):
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
