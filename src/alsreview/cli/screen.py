@@ -18,9 +18,7 @@ from pathlib import Path
 import typer
 
 PROJECT = typer.Option(Path("."), "--project", "-p", help="Project folder.")
-STAGE = typer.Option(
-    "title_abstract", "--stage", "-s", help="title_abstract or full_text."
-)
+STAGE = typer.Option("title_abstract", "--stage", "-s", help="title_abstract or full_text.")
 REVIEWER = typer.Option(None, "--reviewer", "-r", help="Reviewer (default: $ALSREVIEW_USER).")
 
 
@@ -133,8 +131,9 @@ def register(app: typer.Typer) -> None:
 
     @decisions.command("import")
     def decisions_import(
-        file: Path = typer.Argument(..., help="CSV (record_id, reviewer, decision, reason) "
-                                    "or an ASReview / Rayyan export."),  # fmt: skip
+        file: Path = typer.Argument(
+            ..., help="CSV (record_id, reviewer, decision, reason) or an ASReview/Rayyan export."
+        ),
         project: Path = PROJECT,
         stage: str = STAGE,
         reviewer: str | None = typer.Option(

@@ -32,8 +32,7 @@ def plot_recall_curve(result: SimulationResult, ax: Any = None) -> Any:
     ax.set_xlabel("fraction of records screened")
     ax.set_ylabel("recall (included records found)")
     ax.set_title(
-        f"{result.n_records} records, {result.n_included} included; "
-        f"WSS@95 = {result.wss95:.3f}",
+        f"{result.n_records} records, {result.n_included} included; WSS@95 = {result.wss95:.3f}",
         fontsize=9,
     )
     ax.legend(loc="lower right", fontsize=8, frameon=False)

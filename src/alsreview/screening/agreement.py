@@ -61,7 +61,7 @@ class TwoRaterAgreement:
     raters: tuple[str, str] = ("rater 1", "rater 2")
 
     def summary(self) -> str:
-        pct = int(round(self.level * 100))
+        pct = round(self.level * 100)
         return (
             f"{self.raters[0]} vs {self.raters[1]}: n = {self.n}, agreement "
             f"{self.percent:.1f}%, Cohen's kappa {self.kappa:.3f} ({pct}% CI "
@@ -154,9 +154,7 @@ def cohen_kappa_table(
     else:
         kappa = (po - pe) / (1 - pe)
         diag = sum(p[i, i] * (1 - (rows[i] + cols[i]) * (1 - kappa)) ** 2 for i in range(q))
-        off = sum(
-            p[i, j] * (cols[i] + rows[j]) ** 2 for i in range(q) for j in range(q) if i != j
-        )
+        off = sum(p[i, j] * (cols[i] + rows[j]) ** 2 for i in range(q) for j in range(q) if i != j)
         var = (diag + (1 - kappa) ** 2 * off - (kappa - pe * (1 - kappa)) ** 2) / (
             n * (1 - pe) ** 2
         )

@@ -62,8 +62,7 @@ def _own_csv(text: str, name: str, stage: str) -> list[VoteIn]:
             if decision not in VOTES or decision == "undecided":
                 raise ImportFormatError(
                     name,
-                    f"decision {decision!r} is not one of included, excluded, maybe, "
-                    "not_retrieved",
+                    f"decision {decision!r} is not one of included, excluded, maybe, not_retrieved",
                     line=line,
                     record=rid_text,
                 )

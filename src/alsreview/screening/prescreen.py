@@ -27,7 +27,7 @@ _ANIMAL = re.compile(
     re.IGNORECASE,
 )
 _HUMAN = re.compile(
-    r"\b(patients?|participants?|subjects with|volunteers?|humans?|men|women|children|"
+    r"\b(patients?|participants?|subjects with|volunteers?|human subjects|men|women|children|"
     r"adults?|clinical trial|phase (?:i|ii|iii|1|2|3)\b)",
     re.IGNORECASE,
 )

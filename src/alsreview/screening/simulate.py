@@ -65,7 +65,7 @@ def wss(found: Sequence[int], n_included: int, recall: float = 0.95) -> float:
 
 def recall_at(found: Sequence[int], n_included: int, fraction: float = 0.10) -> float:
     """Recall after the first round(fraction * N) records were screened."""
-    n = int(round(fraction * len(found)))
+    n = round(fraction * len(found))
     return float(np.sum(np.asarray(found)[:n]) / n_included)
 
 

@@ -22,6 +22,8 @@ of recall) and a recommendation naming the rule that fired.
   - found_before) + 1 includes.  p = min over n of P(X <= k | N_pool, K_tar, n); stop
   when p < 1 - confidence.  Recall estimate: the largest target (in steps of 0.01) that
   the test accepts at this confidence ("recall >= estimate with 95 % confidence").
+
+`project_advice(project, reviewer, stage)` runs them on a reviewer's screening so far.
 """
 
 from __future__ import annotations
@@ -29,11 +31,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from alsreview.errors import ValidationError
+
+if TYPE_CHECKING:
+    from alsreview.store.project import Project
 
 
 @dataclass(frozen=True)
@@ -251,3 +256,31 @@ def recommend(
         consecutive_irrelevant(y, n_total, threshold=consecutive),
     )
     return StoppingAdvice(int(y.size), int(n_total), int(y.sum()), checks)
+
+
+def project_advice(
+    project: Project,
+    reviewer: str,
+    stage: str,
+    *,
+    target_recall: float = 0.95,
+    confidence: float = 0.95,
+) -> StoppingAdvice:
+    """The rules on one reviewer's screening so far, in the order they screened (the
+    ranking's order): included or maybe count as relevant; the pool is every record
+    eligible at the stage."""
+    from alsreview.screening.decisions import eligible_records
+    from alsreview.store.decisions import vote_history
+
+    first: dict[int, int] = {}
+    current: dict[int, str] = {}
+    for v in vote_history(project, stage, reviewer=reviewer):
+        first.setdefault(v.record_id, v.id)
+        current[v.record_id] = v.decision
+    order = sorted(
+        (rid for rid, d in current.items() if d in ("included", "maybe", "excluded")),
+        key=first.__getitem__,
+    )
+    labels = [int(current[rid] != "excluded") for rid in order]
+    n_total = max(len(eligible_records(project, stage)), len(labels))
+    return recommend(labels, n_total, target_recall=target_recall, confidence=confidence)
