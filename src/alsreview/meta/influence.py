@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from alsreview.errors import AlsreviewError, ValidationError
+from alsreview.results import Result
 
 
 def _refit(fit: Any, keep: np.ndarray, *, with_X: bool) -> Any:
@@ -46,8 +47,8 @@ _LEAVE1OUT_FIELDS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Leave1outResult:
+@dataclass(frozen=True, repr=False)
+class Leave1outResult(Result):
     """Results of the model refitted with each study left out in turn (arrays of length k)."""
 
     estimate: np.ndarray
@@ -62,13 +63,12 @@ class Leave1outResult:
     I2: np.ndarray
     H2: np.ndarray
 
-    def to_dict(self) -> dict:
-        return {name: getattr(self, name).tolist() for name in _LEAVE1OUT_FIELDS}
-
     def to_frame(self) -> Any:
         import pandas as pd
 
         return pd.DataFrame(self.to_dict())
+
+    summary_frame = to_frame
 
     def summary(self) -> str:
         lines = ["Leave-one-out", "  study  estimate      se    tau2     I2"]
@@ -105,8 +105,8 @@ def leave1out(fit: Any) -> Leave1outResult:
     return Leave1outResult(**out)
 
 
-@dataclass(frozen=True)
-class InfluenceResult:
+@dataclass(frozen=True, repr=False)
+class InfluenceResult(Result):
     """Case-deletion diagnostics of a fitted model (arrays of length k; dfbs is k x p)."""
 
     rstudent: np.ndarray
@@ -122,18 +122,15 @@ class InfluenceResult:
     resid: np.ndarray
     se_resid: np.ndarray
 
-    def to_dict(self) -> dict:
-        return {
-            "rstudent": self.rstudent.tolist(),
-            "dffits": self.dffits.tolist(),
-            "cook_d": self.cook_d.tolist(),
-            "cov_r": self.cov_r.tolist(),
-            "tau2_del": self.tau2_del.tolist(),
-            "QE_del": self.QE_del.tolist(),
-            "hat": self.hat.tolist(),
-            "weight": self.weight.tolist(),
-            "inf": self.is_infl.tolist(),
-        }
+    _dict_keys = (
+        "rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight",
+        ("inf", "is_infl"),
+    )  # fmt: skip
+
+    def summary_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict())
 
     def summary(self) -> str:
         lines = ["Influence diagnostics", "  study rstudent  dffits  cook.d    hat  weight  inf"]
