@@ -85,6 +85,11 @@ def leave1out(fit: Any) -> Leave1outResult:
     if k < 2:
         raise ValidationError("leave-one-out needs at least 2 studies")
     out = {n: np.full(k, np.nan) for n in _LEAVE1OUT_FIELDS}
+    if _batchable(fit):
+        try:
+            return _leave1out_batch(fit, out)
+        except AlsreviewError:
+            out = {n: np.full(k, np.nan) for n in _LEAVE1OUT_FIELDS}  # one by one below
     for i in range(k):
         keep = np.arange(k) != i
         try:
@@ -102,6 +107,41 @@ def leave1out(fit: Any) -> Leave1outResult:
         out["tau2"][i] = res.tau2
         out["I2"][i] = res.I2
         out["H2"][i] = res.H2
+    return Leave1outResult(**out)
+
+
+def _batchable(fit: Any) -> bool:
+    """Intercept-only fits with the default weights refit as one vectorised ``rma_batch``."""
+    uw = getattr(fit, "user_weights", None)
+    default_w = uw is None or (fit.method == "GENQ" and np.allclose(uw, 1 / np.asarray(fit.vi)))
+    return (
+        fit.k >= 3
+        and tuple(getattr(fit, "coef_names", ())) == ("intrcpt",)
+        and default_w
+        and bool(np.all(np.asarray(fit.vi) > 0))
+    )
+
+
+def _leave1out_batch(fit: Any, out: dict[str, np.ndarray]) -> Leave1outResult:
+    """All k leave-one-out fits as rows of ``rma_batch`` (the same estimators and iterations
+    as ``rma``), in chunks of at most ~2 million cells so memory stays bounded."""
+    from alsreview.meta.batch import rma_batch
+
+    k = fit.k
+    y, v = np.asarray(fit.yi, float), np.asarray(fit.vi, float)
+    idx = np.arange(k)
+    step = max(1, 2_000_000 // k)
+    names = {"Q": "QE", "Qp": "QEp"}
+    for start in range(0, k, step):
+        rows = idx[start : start + step]
+        keep = idx[None, :] != rows[:, None]
+        Y = np.broadcast_to(y, keep.shape)[keep].reshape(rows.size, k - 1)
+        V = np.broadcast_to(v, keep.shape)[keep].reshape(rows.size, k - 1)
+        res = rma_batch(
+            Y, V, method=fit.method, test=fit.test, level=fit.level, control=dict(fit.control)
+        )
+        for name in _LEAVE1OUT_FIELDS:
+            out[name][rows] = getattr(res, names.get(name, name))
     return Leave1outResult(**out)
 
 
