@@ -37,6 +37,7 @@ import csv
 import json
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -367,14 +368,16 @@ def score(pred: set, true: set) -> tuple[float, float]:
 
 
 DATATOOLS_SCRIPT = r"""
-import json, sys
+import json, sys, time
+t_start = time.perf_counter()
 import pandas as pd
 from asreview import ASReviewData
 from asreviewcontrib.datatools import dedup as dd
+t_imported = time.perf_counter()
 
 path, mode = sys.argv[1], sys.argv[2]
 asdata = ASReviewData.from_file(path)
-ids = list(asdata.df["record_id"]) if "record_id" in asdata.df.columns else list(asdata.df.index)
+t_loaded = time.perf_counter()
 n = len(asdata.df)
 if mode == "similar":
     captured = []
@@ -386,6 +389,7 @@ else:
     # doi.org prefix removed) or the same title+abstract (non-alphanumerics removed, lower
     # case).  Each duplicate is paired with the first record that has its DOI or its text.
     dup = asdata.duplicated("doi")
+    t_dedup = time.perf_counter()
     df = asdata.df
     doi = df["doi"].astype("string").str.strip().str.lower().str.replace(
         r"^https?://(www\.)?doi\.org/", "", regex=True).replace("", None)
@@ -403,22 +407,49 @@ else:
             first_doi.setdefault(d, i)
         if t:
             first_text.setdefault(t, i)
+t_end = time.perf_counter()
 print(json.dumps({"n": n, "removed": int(dup.sum()) if mode != "similar" else len(pairs),
-                  "pairs": pairs}))
+                  "pairs": pairs, "import": t_imported - t_start, "load": t_loaded - t_imported,
+                  "dedup": (t_dedup if mode != "similar" else t_end) - t_loaded}))
 """
 
 
-def run_datatools(python: str, records: list[Record], mode: str) -> tuple[set, float, int]:
-    """Run asreview-datatools in its own interpreter; returns (pairs, seconds, removed)."""
+def write_csv(records: list[Record], path: Path) -> None:
+    """The records as an ASReview-style CSV whose record_id is the position in `records`."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["record_id", "title", "abstract", "authors", "year", "doi"])
+        for i, r in enumerate(records):
+            w.writerow([i, r.title, r.abstract, "; ".join(r.authors), r.year or "", r.doi or ""])
+
+
+def _clusters_from_pairs(n: int, pairs: list) -> set:
+    uf = list(range(n))
+
+    def find(i: int) -> int:
+        while uf[i] != i:
+            uf[i] = uf[uf[i]]
+            i = uf[i]
+        return i
+
+    for i, j in pairs:
+        uf[find(i)] = find(j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[find(i)].append(i)
+    return pairs_from_clusters(list(groups.values()))
+
+
+def run_datatools(python: str, records: list[Record], mode: str) -> dict:
+    """Run asreview-datatools in its own interpreter on the records as CSV.
+
+    Returns pairs, `whole` (wall-clock of the process: interpreter start, asreview import,
+    reading the CSV, dedup), and from inside the process `import`, `load` (ASReviewData
+    from the CSV) and `dedup` (the duplicate detection alone, like alsreview's in-process
+    figure), plus `removed`."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["record_id", "title", "abstract", "authors", "year", "doi"])
-            for i, r in enumerate(records):
-                w.writerow(
-                    [i, r.title, r.abstract, "; ".join(r.authors), r.year or "", r.doi or ""]
-                )
+        write_csv(records, path)
         script = Path(tmp) / "dt.py"
         script.write_text(DATATOOLS_SCRIPT)
         t0 = time.perf_counter()
@@ -429,23 +460,39 @@ def run_datatools(python: str, records: list[Record], mode: str) -> tuple[set, f
             check=True,
             cwd=tmp,  # asreview writes a synergy_cache.sqlite into its working directory
         )
-        seconds = time.perf_counter() - t0
+        whole = time.perf_counter() - t0
     result = json.loads(out.stdout.strip().splitlines()[-1])
     # the record_id column equals the input position, so pairs are positions
-    uf = list(range(len(records)))
+    result["pairs"] = _clusters_from_pairs(len(records), result["pairs"])
+    result["whole"] = whole
+    return result
 
-    def find(i: int) -> int:
-        while uf[i] != i:
-            uf[i] = uf[uf[i]]
-            i = uf[i]
-        return i
 
-    for i, j in result["pairs"]:
-        uf[find(i)] = find(j)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(records)):
-        groups[find(i)].append(i)
-    return pairs_from_clusters(list(groups.values())), seconds, result["removed"]
+def run_alsreview_cli(records: list[Record]) -> tuple[set, float]:
+    """`alsreview dedup FILE.csv --json` as a whole process on the same CSV as datatools:
+    (pairs, wall-clock seconds including interpreter start, imports and reading the file)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.csv"
+        write_csv(records, path)
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "alsreview", "dedup", str(path), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        whole = time.perf_counter() - t0
+    clusters = [[int(i) for i in c] for c in json.loads(out.stdout)["clusters"]]
+    return pairs_from_clusters(clusters), whole
+
+
+def _fmt(times: list[float]) -> str:
+    """median (min) of rounds, or the one value."""
+    if not times:
+        return "-"
+    if len(times) == 1:
+        return f"{times[0]:.1f}"
+    return f"{statistics.median(times):.1f} (min {min(times):.1f})"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -453,55 +500,77 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--datatools-python", help="python of a venv with asreview-datatools")
     ap.add_argument("--similar", action="store_true", help="also run datatools --similar")
     ap.add_argument("--replicas", type=int, default=5, help="replicas for the timing run")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating timing rounds")
     args = ap.parse_args(argv)
-    rows = []
     records, truth = build(replicas=1)
     true = true_pairs(truth)
-    t0 = time.perf_counter()
-    result = deduplicate(records)
-    seconds = time.perf_counter() - t0
+    n = len(records)
+    # alternating rounds: alsreview in-process, alsreview CLI, datatools (one process each)
+    ours_in: list[float] = []
+    ours_whole: list[float] = []
+    dt_runs: list[dict] = []
+    result = cli_pairs = None
+    for r in range(args.rounds):
+        steps = ["ours", "cli", "dt"] if r % 2 == 0 else ["dt", "cli", "ours"]
+        for step in steps:
+            if step == "ours":
+                t0 = time.perf_counter()
+                result = deduplicate(records)
+                ours_in.append(time.perf_counter() - t0)
+            elif step == "cli":
+                cli_pairs, secs = run_alsreview_cli(records)
+                ours_whole.append(secs)
+            elif args.datatools_python:
+                dt_runs.append(run_datatools(args.datatools_python, records, "default"))
+    assert result is not None and cli_pairs is not None
     p, r = score(result.duplicate_pairs(), true)
-    rows.append(
-        (
-            "alsreview dedup",
-            len(records),
-            len(true),
-            p,
-            r,
-            seconds,
-            f"{len(result.review)} pairs to review",
-        )
-    )
+    p_cli, r_cli = score(cli_pairs, true)
+    rows = [
+        ("alsreview `deduplicate` (Records with journal, volume, pages)", n, len(true), p, r,
+         _fmt(ours_in), "-", f"{len(result.review)} pairs in the review queue"),
+        ("alsreview `dedup FILE.csv --json` (the CSV datatools reads)", n, len(true), p_cli,
+         r_cli, "-", _fmt(ours_whole), "title, abstract, authors, year, DOI only"),
+    ]  # fmt: skip
+    if dt_runs:
+        p2, r2 = score(dt_runs[0]["pairs"], true)
+        rows.append(
+            ("asreview-datatools `dedup` (default: same DOI or same title+abstract)", n,
+             len(true), p2, r2, _fmt([d["dedup"] for d in dt_runs]),
+             _fmt([d["whole"] for d in dt_runs]),
+             f"{dt_runs[0]['removed']} removed; in the process: import "
+             f"{_fmt([d['import'] for d in dt_runs])} s, reading the CSV "
+             f"{_fmt([d['load'] for d in dt_runs])} s")
+        )  # fmt: skip
+        if args.similar:
+            sim = run_datatools(args.datatools_python, records, "similar")
+            p3, r3 = score(sim["pairs"], true)
+            rows.append(
+                ("asreview-datatools `dedup --similar` (difflib > 0.98)", n, len(true), p3, r3,
+                 f"{sim['dedup']:.1f}", f"{sim['whole']:.1f}", f"{sim['removed']} removed")
+            )  # fmt: skip
     wrong = sorted(result.duplicate_pairs() - true)[:5]
     missed = sorted(true - result.duplicate_pairs())[:12]
-    if args.datatools_python:
-        for mode in ("default", "similar") if args.similar else ("default",):
-            pairs, secs, removed = run_datatools(args.datatools_python, records, mode)
-            p2, r2 = score(pairs, true)
-            name = "asreview-datatools dedup" + (" --similar" if mode == "similar" else "")
-            rows.append((name, len(records), len(true), p2, r2, secs, f"{removed} removed"))
     if args.replicas > 1:
         big, big_truth = build(replicas=args.replicas)
         big_true = true_pairs(big_truth)
         t0 = time.perf_counter()
         big_result = deduplicate(big)
         secs = time.perf_counter() - t0
-        p3, r3 = score(big_result.duplicate_pairs(), big_true)
+        p4, r4 = score(big_result.duplicate_pairs(), big_true)
         rows.append(
-            (
-                "alsreview dedup",
-                len(big),
-                len(big_true),
-                p3,
-                r3,
-                secs,
-                f"{len(big_result.review)} pairs to review",
-            )
+            ("alsreview `deduplicate`", len(big), len(big_true), p4, r4, f"{secs:.1f}", "-",
+             f"{args.replicas} letter-shifted replicas; {len(big_result.review)} to review")
+        )  # fmt: skip
+    print(
+        "| method | records | true duplicate pairs | precision | recall | in-process (s) "
+        "| whole process (s) | note |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for name, n_rec, t, p_, r_, s_in, s_whole, note in rows:
+        print(
+            f"| {name} | {n_rec:,} | {t:,} | {100 * p_:.2f}% | {100 * r_:.2f}% | {s_in} "
+            f"| {s_whole} | {note} |"
         )
-    print("| method | records | true duplicate pairs | precision | recall | time (s) | note |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for name, n, t, p, r, s, note in rows:
-        print(f"| {name} | {n:,} | {t:,} | {100 * p:.2f}% | {100 * r:.2f}% | {s:.1f} | {note} |")
     print("\nexamples of false merges:", file=sys.stderr)
     for i, j in wrong:
         print(f"  {records[i].title[:70]!r} | {records[j].title[:70]!r}", file=sys.stderr)

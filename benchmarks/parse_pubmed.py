@@ -5,7 +5,8 @@ MedlineCitation/Article/Journal/JournalIssue/PubDate, AuthorList, Abstract, Arti
 MeshHeadingList) built from the titles, abstracts, authors, years and PMIDs of the labelled
 screening sets in /work/shared/data/screening (repeated with new PMIDs to reach the count;
 every tenth record has a structured abstract, every twentieth a MedlineDate), then parses the
-same file once with each parser and prints a Markdown table.
+same file with each parser in alternating rounds (warm: one untimed parse each first; the
+order flips every round) and prints min and median per parser and the per-round ratio.
 
 Biopython is not a project dependency; run with an interpreter that has it:
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -103,39 +105,58 @@ def write_file(path: Path, n: int) -> None:
         fh.write("</PubmedArticleSet>\n")
 
 
+def _ours(path: Path) -> int:
+    return len(parse_pubmed_xml(path.read_bytes(), str(path)))
+
+
+def _biopython(path: Path) -> int:
+    from Bio import Entrez
+
+    with path.open("rb") as fh:
+        return len(Entrez.read(fh)["PubmedArticle"])
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--rounds", type=int, default=5, help="alternating rounds (odd: fair)")
     args = ap.parse_args(argv)
+    try:
+        import Bio  # noqa: F401
+    except ImportError:
+        raise SystemExit("Biopython is not installed here (see the docstring)") from None
+    parsers = {
+        "alsreview parse_pubmed_xml (lxml iterparse, entity-safe) -> Record": _ours,
+        "Biopython Bio.Entrez.read (expat, DTD-driven) -> dicts": _biopython,
+    }
+    times: dict[str, list[float]] = {name: [] for name in parsers}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pubmed.xml"
         write_file(path, args.n)
         size = path.stat().st_size
-        rows = []
-        gc.collect()
-        t0 = time.perf_counter()
-        records = parse_pubmed_xml(path.read_bytes(), str(path))
-        ours = time.perf_counter() - t0
-        assert len(records) == args.n
-        rows.append(("alsreview parse_pubmed_xml (lxml iterparse) -> Record", ours))
-        del records
-        gc.collect()
-        try:
-            from Bio import Entrez
-        except ImportError:
-            Entrez = None
-        if Entrez is not None:
-            t0 = time.perf_counter()
-            with path.open("rb") as fh:
-                count = len(Entrez.read(fh)["PubmedArticle"])
-            bio = time.perf_counter() - t0
-            assert count == args.n
-            rows.append(("Biopython Bio.Entrez.read (expat, DTD-driven) -> dicts", bio))
-    print(f"{args.n:,} PubMed XML records, {size / 1e6:.0f} MB\n")
-    print("| parser | time (s) | records/s |")
-    print("|---|---:|---:|")
-    for name, secs in rows:
-        print(f"| {name} | {secs:.1f} | {args.n / secs:,.0f} |")
+        for parse in parsers.values():  # warm-up: imports, Biopython's DTD cache
+            parse(path)
+        for r in range(args.rounds):
+            order = list(parsers) if r % 2 == 0 else list(reversed(parsers))
+            for name in order:
+                gc.collect()
+                t0 = time.perf_counter()
+                count = parsers[name](path)
+                times[name].append(time.perf_counter() - t0)
+                assert count == args.n, (name, count)
+    ours, bio = (times[name] for name in parsers)
+    ratios = sorted(b / o for o, b in zip(ours, bio, strict=True))
+    print(f"{args.n:,} PubMed XML records, {size / 1e6:.0f} MB, {args.rounds} alternating rounds\n")
+    print("| parser | min (s) | median (s) | records/s (median) |")
+    print("|---|---:|---:|---:|")
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        print(f"| {name} | {min(ts):.2f} | {med:.2f} | {args.n / med:,.0f} |")
+    print(
+        f"\nBiopython time / alsreview time per round: "
+        f"{', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f}; "
+        f"ratio of minima {min(bio) / min(ours):.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -143,15 +143,25 @@ _KIND_STARTS = {
 }  # fmt: skip
 
 
+_KIND_FUZZY = {
+    kind: [(p.split()[0], p[len(p.split()[0]) :].strip()) for p in starts if len(p.split()[0]) >= 6]
+    for kind, starts in _KIND_STARTS.items()
+}
+
+
 def _starts_with(title: str, kind: str) -> bool:
-    """The title opens with one of the kind's words, allowing one typing error in words of
-    seven letters or more ('Commnt on:', 'Erratm:')."""
-    starts = _KIND_STARTS[kind]
-    if title.startswith(starts):
+    """The title opens with one of the kind's words, allowing one typing error in a first
+    word of six letters or more ('Commnt on:', 'Erratm:')."""
+    if title.startswith(_KIND_STARTS[kind]):
         return True
+    word, _, rest = title.partition(" ")
+    word = word.rstrip(":.")
     return any(
-        len(p) >= 7 and Indel.normalized_similarity(p, title[: len(p)], score_cutoff=0.85)
-        for p in starts
+        word[:1] == first[:1]
+        and abs(len(word) - len(first)) <= 1
+        and rest.startswith(tail)
+        and Indel.normalized_similarity(first, word, score_cutoff=0.85)
+        for first, tail in _KIND_FUZZY[kind]
     )
 
 

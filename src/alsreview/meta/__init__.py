@@ -1,38 +1,77 @@
 """meta stage: effect sizes, pooling, heterogeneity, bias, influence, plots.
 
-In: per-study summary data (metafor's argument names) or ready ``yi``/``vi``.
-Out: frozen result objects (``EffectSizes``, ``RmaResult``, ``Prediction``, ``Confint``, ...).
+In: per-study summary data (metafor's argument names) or ready ``yi``/``vi``, as arrays or as
+column names of a DataFrame (``data=``).  Out: frozen result objects (``EffectSizes``,
+``RmaResult``, ``Prediction``, ``Confint``, ...) whose ``repr`` is their summary, with
+``summary_frame()``, ``_repr_html_()`` and ``to_dict()``.
 
-    escalc(measure, data, **columns)      effect sizes (alsreview.meta.effects)
-    rma(yi, vi, mods, method, test)       fixed/random/mixed-effects models (alsreview.meta.rma)
+    escalc(measure, ..., data=, slab=)    effect sizes (meta.effects)
+    rma(yi, vi, mods, method, test, ...)  fixed/random/mixed-effects models (meta.rma)
     rma_batch(Y, V, method)               many intercept-only analyses at once (meta.batch)
+    rma_mh, rma_peto                      Mantel-Haenszel and Peto (meta.mh)
     subgroups(yi, vi, groups)             separate fits and the test for subgroup differences
+    regtest, ranktest, trimfill, fsn      small-study effects (meta.bias)
+    leave1out, influence                  case deletion (meta.influence)
+    run_meta(path, ...)                   what ``alsreview meta FILE.csv`` does (meta.run)
 
-Submodules import scipy lazily; importing this package stays cheap.
+``from alsreview.meta import rma`` gives the function (the module of the same name stays
+importable as ``alsreview.meta.rma``); names load on first use, so importing this package
+does not import numpy or scipy.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
 from typing import Any
 
-__all__ = ["escalc", "rma", "rma_batch", "subgroups"]
+#: public name -> the submodule that defines it
+_WHERE = {
+    "escalc": "effects",
+    "EffectSizes": "effects",
+    "rma": "rma",
+    "RmaResult": "results",
+    "Prediction": "results",
+    "Confint": "results",
+    "rma_batch": "batch",
+    "BatchResult": "batch",
+    "rma_mh": "mh",
+    "rma_peto": "mh",
+    "subgroups": "subgroups",
+    "regtest": "bias",
+    "ranktest": "bias",
+    "trimfill": "bias",
+    "fsn": "bias",
+    "leave1out": "influence",
+    "influence": "influence",
+    "run_meta": "run",
+    "METHODS": "estimators",
+}
+
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:
-    if name == "escalc":
-        from alsreview.meta.effects import escalc
+    if name not in _WHERE:
+        raise AttributeError(f"module 'alsreview.meta' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"alsreview.meta.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
 
-        return escalc
-    if name == "rma":
-        from alsreview.meta.rma import rma
 
-        return rma
-    if name == "rma_batch":
-        from alsreview.meta.batch import rma_batch
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
-        return rma_batch
-    if name == "subgroups":
-        from alsreview.meta.subgroups import subgroups
 
-        return subgroups
-    raise AttributeError(name)
+class _Package(types.ModuleType):
+    """Keeps ``alsreview.meta.rma`` (and subgroups, influence) the function: importing the
+    submodule of the same name would otherwise rebind the package attribute to the module."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _WHERE and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

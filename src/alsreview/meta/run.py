@@ -136,17 +136,18 @@ def diagnostics(fit: Any, text: list[str] | None = None) -> dict[str, Any]:
     """Publication-bias and influence objects of a model without moderators, each as
     ``to_dict()`` (or ``{"error": message}`` when it cannot be computed); summaries of the
     bias tests are appended to ``text``."""
-    from alsreview.meta import bias, influence
+    from alsreview.meta.bias import fsn, ranktest, regtest, trimfill
+    from alsreview.meta.influence import influence, leave1out
 
     text = [] if text is None else text
     out: dict[str, Any] = {}
     steps = {
-        "regtest": lambda: bias.regtest(fit),
-        "ranktest": lambda: bias.ranktest(fit),
-        "trimfill": lambda: bias.trimfill(fit),
-        "fsn": lambda: bias.fsn(fit.yi, fit.vi),
-        "leave1out": lambda: influence.leave1out(fit),
-        "influence": lambda: influence.influence(fit),
+        "regtest": lambda: regtest(fit),
+        "ranktest": lambda: ranktest(fit),
+        "trimfill": lambda: trimfill(fit),
+        "fsn": lambda: fsn(fit.yi, fit.vi),
+        "leave1out": lambda: leave1out(fit),
+        "influence": lambda: influence(fit),
     }
     for name, step in steps.items():
         if fit.k < 3 and name in ("regtest", "ranktest", "trimfill"):
@@ -154,7 +155,7 @@ def diagnostics(fit: Any, text: list[str] | None = None) -> dict[str, Any]:
         if fit.k > DIAGNOSTICS_MAX_K and name in ("leave1out", "influence"):
             out[name] = {
                 "skipped": f"k = {fit.k} > {DIAGNOSTICS_MAX_K}: refitting once per study "
-                "takes k^2 work; call alsreview.meta.influence directly to run it"
+                "takes k^2 work; call alsreview.meta.leave1out / influence directly to run it"
             }
             continue
         try:

@@ -64,13 +64,22 @@ def _year_from_date(date: etree._Element | None) -> tuple[int | None, str]:
     return (int(m.group(1)) if m else None), month
 
 
+def _children(elem: etree._Element | None) -> dict[str, etree._Element]:
+    """{tag: first child with that tag}: one pass instead of a find() per field."""
+    out: dict[str, etree._Element] = {}
+    if elem is not None:
+        for child in elem:
+            out.setdefault(child.tag, child)
+    return out
+
+
 def _author(a: etree._Element) -> str:
-    collective = a.find("CollectiveName")
-    if collective is not None:
-        return text_of(collective)
-    last = text_of(a.find("LastName"))
-    fore = text_of(a.find("ForeName")) or text_of(a.find("Initials"))
-    suffix = text_of(a.find("Suffix"))
+    parts = _children(a)
+    if "CollectiveName" in parts:
+        return text_of(parts["CollectiveName"])
+    last = text_of(parts.get("LastName"))
+    fore = text_of(parts.get("ForeName")) or text_of(parts.get("Initials"))
+    suffix = text_of(parts.get("Suffix"))
     name = f"{last}, {fore}" if last and fore else last or fore
     return f"{name} {suffix}".strip() if suffix else name
 
@@ -127,14 +136,18 @@ def _article(elem: etree._Element) -> Record:
     citation = elem.find("MedlineCitation")
     if citation is None:
         raise ImportFormatError(None, "PubmedArticle without MedlineCitation")
-    pmid = (citation.findtext("PMID") or "").strip()
-    art = citation.find("Article")
+    cit = _children(citation)
+    pmid = text_of(cit.get("PMID"))
+    art = cit.get("Article")
     if art is None:
         raise ImportFormatError(None, f"PMID {pmid or '?'}: no <Article> element")
-    journal = art.find("Journal")
-    issue = journal.find("JournalIssue") if journal is not None else None
-    year, month = _year_from_date(issue.find("PubDate") if issue is not None else None)
-    epub_year, _ = _year_from_date(art.find("ArticleDate"))
+    parts = _children(art)
+    journal = parts.get("Journal")
+    jparts = _children(journal)
+    issue = jparts.get("JournalIssue")
+    iparts = _children(issue)
+    year, month = _year_from_date(iparts.get("PubDate"))
+    epub_year, _ = _year_from_date(parts.get("ArticleDate"))
     if year is None:
         year = epub_year
     ids = _ids(elem)
@@ -144,30 +157,28 @@ def _article(elem: etree._Element) -> Record:
             if (loc.get("EIdType") or "").lower() == "doi" and loc.text:
                 doi = loc.text.strip()
                 break
-    pages = text_of(art.find("Pagination/MedlinePgn"))
+    pagination = _children(parts.get("Pagination"))
+    pages = text_of(pagination.get("MedlinePgn"))
     if not pages:
-        start, end = (
-            text_of(art.find("Pagination/StartPage")),
-            text_of(art.find("Pagination/EndPage")),
-        )
+        start, end = text_of(pagination.get("StartPage")), text_of(pagination.get("EndPage"))
         pages = f"{start}-{end}" if start and end else start
     if not pages:
         for loc in art.iterfind("ELocationID"):
             if (loc.get("EIdType") or "").lower() == "pii" and loc.text:
                 pages = loc.text.strip()
                 break
-    abstract, sections = _abstract(art.find("Abstract"))
-    nct, eudract = _registry_ids(art)
-    title = text_of(art.find("ArticleTitle")) or text_of(art.find("VernacularTitle"))
+    abstract, sections = _abstract(parts.get("Abstract"))
+    nct, eudract = _registry_ids(art) if "DataBankList" in parts else (None, None)
+    title = text_of(parts.get("ArticleTitle")) or text_of(parts.get("VernacularTitle"))
     extra: dict[str, object] = {}
     if month:
         extra["month"] = month
     if epub_year is not None:
         extra["epub_year"] = epub_year
-    links = _links(citation)
+    links = _links(citation) if "CommentsCorrectionsList" in cit else []
     if links:
         extra["comments_corrections"] = links
-    issns = [text_of(i) for i in (journal.findall("ISSN") if journal is not None else [])]
+    issns = [text_of(i) for i in journal.iterfind("ISSN")] if "ISSN" in jparts else []
     if issns:
         extra["issn"] = issns
     status = elem.findtext("PubmedData/PublicationStatus")
@@ -177,26 +188,26 @@ def _article(elem: etree._Element) -> Record:
         title=title,
         abstract=abstract,
         abstract_sections=sections,
-        authors=[_author(a) for a in art.iterfind("AuthorList/Author")],
-        journal=text_of(journal.find("Title")) if journal is not None else "",
+        authors=[_author(a) for a in parts["AuthorList"]] if "AuthorList" in parts else [],
+        journal=text_of(jparts.get("Title")),
         journal_abbrev=(
-            text_of(citation.find("MedlineJournalInfo/MedlineTA"))
-            or (text_of(journal.find("ISOAbbreviation")) if journal is not None else "")
+            text_of(_children(cit.get("MedlineJournalInfo")).get("MedlineTA"))
+            or text_of(jparts.get("ISOAbbreviation"))
         ),
         year=year,
-        volume=text_of(issue.find("Volume")) if issue is not None else "",
-        issue=text_of(issue.find("Issue")) if issue is not None else "",
+        volume=text_of(iparts.get("Volume")),
+        issue=text_of(iparts.get("Issue")),
         pages=pages,
         doi=doi,
         pmid=pmid or ids.get("pubmed"),
         pmcid=ids.get("pmc"),
         nct_id=nct,
         eudract_id=eudract,
-        keywords=[text_of(k) for k in citation.iterfind("KeywordList/Keyword") if text_of(k)],
+        keywords=[t for k in citation.iterfind("KeywordList/Keyword") if (t := text_of(k))],
         mesh_terms=[
             text_of(m) for m in citation.iterfind("MeshHeadingList/MeshHeading/DescriptorName")
         ],
-        publication_types=[text_of(p) for p in art.iterfind("PublicationTypeList/PublicationType")],
+        publication_types=[text_of(p) for p in parts.get("PublicationTypeList", ())],
         language=", ".join(text_of(x) for x in art.iterfind("Language")),
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else "",
         source="pubmed",

@@ -103,4 +103,5 @@ def text_of(elem: etree._Element | None) -> str:
     """All text inside an element (inline markup such as <i> or <sup> flattened), spaces tidied."""
     if elem is None:
         return ""
-    return " ".join("".join(elem.itertext()).split())
+    text = (elem.text or "") if len(elem) == 0 else "".join(elem.itertext())
+    return " ".join(text.split())

@@ -305,7 +305,7 @@ def _efficacy_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
                 f"Piecewise linear mixed model (REML; random intercept and slope per patient), "
                 f"{m.n_obs} visits of {m.n_patients} patients; month_post = change in slope "
                 f"after treatment",
-                ["term", "estimate", "SE", f"{round(100 * m.level)}% CI (Wald)"],
+                ["term", "estimate", "SE", f"{round(m.level)}% CI (Wald)"],
                 [
                     [n, m.coef[i], m.se[i], f"{m.ci_lower[i]:.3f} to {m.ci_upper[i]:.3f}"]
                     for i, n in enumerate(m.names)

@@ -154,7 +154,7 @@ def export_study(
                 "direction": direction,
                 "description": (
                     "Piecewise linear mixed model (REML; random intercept and slope per patient), "
-                    f"Wald {round(100 * m.level)}% CI; {len(m.below_floor)} patients fell below "
+                    f"Wald {round(m.level)}% CI; {len(m.below_floor)} patients fell below "
                     f"{m.floor:g} points"
                 ),
                 "from": [f"{key}: IPD analysis, piecewise linear mixed model"],

@@ -49,7 +49,7 @@ class MixedModelResult:
     n_obs: int
     n_patients: int
     knot: float
-    level: float
+    level: float  # percent (95), as every level in alsreview
     below_floor: tuple[str, ...]  # patients with any score under `floor`
     floor: float
 
@@ -80,7 +80,7 @@ class MixedModelResult:
         )
 
     def summary(self) -> str:
-        pct = round(100 * self.level)
+        pct = round(self.level)
         lines = [
             f"Piecewise linear mixed model (REML), {self.n_obs} visits of "
             f"{self.n_patients} patients, knot at month {self.knot:g}",
@@ -112,11 +112,16 @@ def piecewise_lmm(
     group: str = "patient_id",
     knot: float = 0.0,
     floor: float = 25.0,
-    level: float = 0.95,
+    level: float = 95,
 ) -> MixedModelResult:
-    """Fit the piecewise model of the module docstring to long data; rows with NaN dropped."""
+    """Fit the piecewise model of the module docstring to long data; rows with NaN dropped.
+    ``level``: Wald interval level in percent (95), as everywhere in alsreview."""
     import numpy as np
     from scipy import stats
+
+    from alsreview.results import check_level
+
+    level = check_level(level)
 
     d = data[[group, time, outcome]].dropna()
     if d[group].nunique() < 2:
@@ -132,7 +137,7 @@ def piecewise_lmm(
     Z = np.column_stack([np.ones_like(t), t])
     codes, _ = _codes(d[group].to_numpy())
     fit = fit_lmm(y, X, Z, codes)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = stats.norm.ppf(0.5 + level / 200)
     se = np.sqrt(np.diag(fit["vcov"]))
     beta = fit["beta"]
     below = d.loc[d[outcome] < floor, group].astype(str).unique().tolist()

@@ -168,7 +168,7 @@ def power(
         pt = paired_test(sl["pre"], sl[f"post_0_{window:g}"], window=window, group="all")
         rej_p += bool(pt.p_t < alpha)
         diff.append(pt.mean_difference)
-        mm = piecewise_lmm(trial.visits, level=1 - alpha)
+        mm = piecewise_lmm(trial.visits, level=100 * (1 - alpha))
         lo, hi = mm.slope_change_ci
         z = mm.slope_change / mm.se[2]
         p = math.erfc(abs(z) / math.sqrt(2))

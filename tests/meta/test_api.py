@@ -1,0 +1,101 @@
+"""The Python API a notebook user meets (issue 9, part 4): package exports are the functions
+they name, ``data=``/``slab=`` on escalc and rma, results whose repr is the summary, a
+DataFrame summary and an HTML rendering, and one ``level`` convention (percent; 0.95 is
+refused with a message that says what to write).  Numbers: dat.bcg in metafor 3.8-1,
+``rma(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)`` prints estimate
+-0.7145, se 0.1798, tau^2 0.3132 (the reference file bcg.json)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alsreview import meta
+from alsreview.errors import ValidationError
+
+from .reference import load
+
+
+def test_every_exported_name_is_what_it_says() -> None:
+    for name in meta.__all__:
+        obj = getattr(meta, name)
+        assert not inspect.ismodule(obj), name
+        assert getattr(obj, "__name__", name) == name or name.isupper(), name
+        module = importlib.import_module(f"alsreview.meta.{meta._WHERE[name]}")
+        assert obj is getattr(module, name)
+    # importing the submodules of the same names afterwards does not hide the functions
+    for name in ("rma", "influence", "subgroups"):
+        importlib.import_module(f"alsreview.meta.{name}")
+        assert inspect.isfunction(getattr(meta, name)), name
+
+
+def test_notebook_session_on_a_dataframe() -> None:
+    from alsreview.meta import escalc, rma
+
+    raw = load("bcg.json")["raw"]
+    df = pd.DataFrame(raw)
+    df["study"] = [f"trial {i + 1}" for i in range(len(raw))]
+    es = escalc("RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=df, slab="study")
+    df["yi"], df["vi"] = es.yi, es.vi
+    res = rma(data=df, yi="yi", vi="vi", slab="study")
+    ref = load("bcg.json")["fits"]["REML"]
+    assert res.estimate == pytest.approx(ref["estimate"], rel=1e-5)
+    assert res.slab == tuple(df["study"])
+    # the same fit from the escalc result directly
+    assert rma(es).estimate == res.estimate and rma(es).slab == res.slab
+    text = repr(res)
+    assert text.startswith("Random-Effects Model (k = 13") and "array(" not in text
+    frame = res.summary_frame()
+    assert list(frame.columns) == ["estimate", "se", "zval", "pval", "ci_lb", "ci_ub"]
+    assert frame.loc["intrcpt", "se"] == pytest.approx(ref["se"], rel=1e-5)
+    html = res._repr_html_()
+    assert "<table" in html and "Random-Effects Model" in html
+    assert list(res.study_frame().index) == list(df["study"])
+    assert res.predict().summary_frame()["pred"][0] == pytest.approx(ref["estimate"], rel=1e-5)
+    assert "tau2" in res.confint().summary_frame().index
+    assert es.summary_frame().index.name == "study"
+
+
+def test_level_is_a_percentage_and_the_other_scale_is_refused() -> None:
+    from alsreview.meta import rma, rma_batch
+
+    yi, vi = [0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03]
+    res = rma(yi, vi, level=90)
+    assert res.level == 90
+    for call in (
+        lambda: rma(yi, vi, level=0.95),
+        lambda: res.predict(level=0.9),
+        lambda: res.confint(level=0.95),
+        lambda: rma_batch(np.array([yi]), np.array([vi]), level=0.95),
+    ):
+        with pytest.raises(ValidationError, match="level is a percentage"):
+            call()
+
+
+def test_generated_to_dict_is_plain_python() -> None:
+    from alsreview.meta import leave1out, rma
+
+    res = leave1out(rma([0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03]))
+    out = res.to_dict()
+    assert set(out) >= {"estimate", "tau2", "I2"}
+    assert all(type(x) is float for x in out["estimate"])
+
+
+def test_trial_uses_the_same_level_convention() -> None:
+    from alsreview.trial.mixed import piecewise_lmm
+
+    rng = np.random.default_rng(3)
+    rows = [
+        (p, m, 40 - 0.8 * m + 0.3 * max(m, 0) + rng.normal(0, 1))
+        for p in range(12)
+        for m in (-6, -3, 0, 3, 6)
+    ]
+    visits = pd.DataFrame(rows, columns=["patient_id", "month", "alsfrs_r"])
+    fit = piecewise_lmm(visits, level=90)
+    assert fit.level == 90 and "90%" in fit.summary()
+    with pytest.raises(ValidationError, match="level is a percentage"):
+        piecewise_lmm(visits, level=0.95)
