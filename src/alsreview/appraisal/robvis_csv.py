@@ -111,3 +111,30 @@ def write_robvis_csv(table: RobTable, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(robvis_csv_text(table), encoding="utf-8")
     return path
+
+
+def import_robvis_table(
+    project: object, table: RobTable, *, reviewer: str, kind: str = "assessment", name: str = ""
+) -> int:
+    """Store every row of a robvis table as an appraisal by `reviewer` (domain judgements,
+    no signalling answers) in one transaction.  Where a row's Overall differs from the tool's
+    rule it is kept as an overall override justified by the file and line it came from."""
+    from alsreview.appraisal.algorithm import overall_judgement
+    from alsreview.store.appraisals import save_appraisals
+
+    inst = table.instrument
+    rows = []
+    for line, row in enumerate(table.rows, start=2):
+        rule = overall_judgement(inst, list(row.domains.values()))
+        why = None
+        if row.overall != rule:
+            why = f"Overall as given in robvis CSV {name or '<table>'}, line {line}"
+        rows.append({
+            "study": row.study, "tool": inst.id, "kind": kind, "reviewer": reviewer,
+            "answers": {d: {"answer": v} for d, v in row.domains.items()},
+            "domains": {d: {"algorithm": v, "value": v, "source": "reviewer"}
+                        for d, v in row.domains.items()},
+            "overall_algorithm": rule, "overall": row.overall, "overall_justification": why,
+        })  # fmt: skip
+    save_appraisals(project, rows)  # type: ignore[arg-type]
+    return len(rows)

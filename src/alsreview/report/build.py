@@ -28,6 +28,9 @@ def review_sections(evidence: EvidenceBase) -> list[Section]:
     sections = [es.overview_section(evidence, findings)]
     sections += es.prisma_sections(evidence)
     sections += es.studies_sections(evidence)
+    from alsreview.report.robvis import appraisal_section
+
+    sections.append(appraisal_section(evidence))
     sections.append(es.safety_section(evidence))
     sections.append(es.efficacy_section(evidence))
     sections += synthesis_sections(evidence)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from alsreview.appraisal.table import RobTable
-from alsreview.report.section import Figure
+from alsreview.report.section import Figure, Section
 
 # value -> (colour key, symbol)
 STYLE: dict[str, tuple[str, str]] = {
@@ -184,3 +184,61 @@ def write_rob_plots(table: RobTable, out: str | Path, palette: str = "cochrane")
             _write(out / f"{fig.name}.png", png)
             written.append(out / f"{fig.name}.png")
     return written
+
+
+def appraisal_section(
+    evidence: Any,
+    published: Any = None,
+    tables: list[RobTable] | None = None,
+    unresolved: dict[str, list[str]] | None = None,
+    palette: str = "cochrane",
+) -> Section:
+    """The report's risk-of-bias section: every study's published appraisal with its source,
+    the studies nobody appraised, and robvis figures for tables from a project's store."""
+    from alsreview.appraisal.bundled import load_published
+    from alsreview.report.html import render
+
+    published = published if published is not None else load_published()
+    by_study = published.by_study()
+    label = {s.id: f"{s.citation.first_author} {s.citation.year}" for s in evidence.studies}
+    rows, missing = [], []
+    for s in evidence.studies:
+        a = by_study.get(s.id)
+        if a is None:
+            missing.append(label[s.id])
+            continue
+        rows.append({
+            "study": s.id, "label": label[s.id], "tool": load_instrument_name(a.tool),
+            "overall": a.overall_text, "bounded": len(a.overall) > 1,
+            "css": "-".join(a.overall).replace(" ", "_"),
+            "source": "; ".join(a.from_),
+        })  # fmt: skip
+    method = (
+        "Risk of bias as the reviews appraised it. Blume et al. 2026 used the JBI checklists "
+        "(randomized or quasi-experimental) and scored them: no 'no' answers = low risk, one to "
+        "three = moderate, more than three = high; studies at high risk were to be excluded."
+    )
+    caveat = (
+        "Blume et al. state only that every included study was at low or moderate risk; they "
+        "print no judgement or checklist answers per study, so each is shown as 'low or "
+        "moderate'. Their ROBINS-I and RoB 2 figures are not reproduced (their cell values are "
+        "not available as text). Khalid et al. 2023 do not appraise risk of bias."
+    )
+    figures: list[Figure] = []
+    listed = []
+    for t in tables or []:
+        if t.rows:
+            figures += rob_figures(t, palette, stem=f"rob_{t.tool.replace('-', '_')}")
+        listed.append({"name": t.instrument.name, "n": len(t.rows),
+                       "unresolved": (unresolved or {}).get(t.tool, [])})  # fmt: skip
+    if not rows:
+        method = caveat = "No study of this evidence base has a published risk-of-bias appraisal."
+    html = render("appraisal.html.j2", method=method, caveat=caveat, rows=rows, missing=missing,
+                  tables=listed)  # fmt: skip
+    return Section(id="risk-of-bias", title="Risk of bias", html=html, figures=figures)
+
+
+def load_instrument_name(tool: str) -> str:
+    from alsreview.appraisal.instrument import load_instrument
+
+    return load_instrument(tool).name
