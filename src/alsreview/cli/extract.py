@@ -191,6 +191,25 @@ def export_command(
         typer.echo(f"not exported: {why}", err=True)
 
 
+@extract_app.command("suggest")
+def suggest_command(
+    file: Path = typer.Argument(..., help="A full text (PDF or text) or an abstract (text)."),
+    as_json: bool = typer.Option(False, "--json", help='Print {"suggestions": [...]}.'),
+) -> None:
+    """Propose values for the ALS fields, each with its evidence span and a confidence.
+
+    Suggestions are for you to check and accept (`extract set`); nothing is stored."""
+    from alsreview.extraction.suggest import suggest_file
+
+    found = suggest_file(str(file))
+    if as_json:
+        typer.echo(json.dumps({"suggestions": [s.to_dict() for s in found]}, ensure_ascii=False))
+        return
+    for s in found:
+        quote = " ".join(s.quote.split())
+        typer.echo(f'{s.field} = {s.value!r}  ({s.confidence:.2f}, page {s.page})\n    "{quote}"')
+
+
 @fulltext_app.command("add")
 def fulltext_add_command(
     study_id: str = typer.Argument(...),
