@@ -53,8 +53,12 @@ def register(app: typer.Typer) -> None:
             3, "--moderate-max", help="JBI: most counted answers for moderate."
         ),
         count: str = typer.Option("no", "--count", help="JBI: answers counted, comma-separated."),
+        project: Path = typer.Option(Path("."), "--project", help="Project folder (the form)."),
+        reviewer: str | None = typer.Option(None, "--reviewer", help="Who appraises (the form)."),
+        outcome: str = typer.Option("", "--outcome", help="Outcome, for result-level tools."),
     ) -> None:
-        """Judge risk of bias from a file of answers (`judge`) or list the tools (`tools`)."""
+        """Appraise STUDY in a terminal form and store it in the project; or judge a file of
+        answers (`judge`); or list the tools (`tools`)."""
         import json
 
         from alsreview.appraisal import TOOLS, count_rule, judge, load_instrument
@@ -66,10 +70,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{key:13} {inst.name} ({inst.version})")
             return
         if target != "judge":
-            raise ValidationError(
-                f"{target!r}: the interactive form needs a project (not available yet); "
-                "use `alsreview appraise judge --tool TOOL FILE.json`"
-            )
+            _form(target, tool, effect, project, reviewer, outcome)
+            return
         if file is None:
             raise ValidationError("`appraise judge` needs the answers FILE.json")
         inst = load_instrument(tool)
@@ -84,6 +86,39 @@ def register(app: typer.Typer) -> None:
         for d in result.domains:
             why = f"  ({'; '.join(d.path)})" if d.path else ""
             typer.echo(f"  {d.domain:5} {d.value:15} {d.source}{why}")
+
+
+def _form(
+    study: str, tool: str, effect: str | None, project: Path, reviewer: str | None, outcome: str
+) -> None:
+    """The interactive form (Rich prompts), then the assessment is stored."""
+    from rich.console import Console
+    from rich.prompt import Prompt
+
+    from alsreview.appraisal import load_instrument
+    from alsreview.appraisal.assessments import record_assessment
+    from alsreview.appraisal.form import run_form
+    from alsreview.store import Project
+
+    console = Console(highlight=False)
+    inst = load_instrument(tool)
+    with Project.open(project) as p:  # fail early when there is no project
+        console.print(f"Appraising {study}" + (f", outcome {outcome}" if outcome else ""),
+                      markup=False)  # fmt: skip
+
+        def ask(prompt: str, choices: list[str] | None) -> str:
+            return Prompt.ask(prompt, console=console, choices=choices, default="",
+                              show_default=False)  # fmt: skip
+
+        def say(text: str) -> None:
+            console.print(text, markup=False)
+
+        form = run_form(inst, ask, say, effect)
+        row = record_assessment(p, study, inst.id, form.answers, outcome=outcome,
+                                effect=effect, reviewer=reviewer, overrides=form.overrides,
+                                overall_override=form.overall_override)  # fmt: skip
+    console.print(f"stored: {study} {inst.id} overall {row.overall} "
+                  f"(algorithm: {row.overall_algorithm})", markup=False)  # fmt: skip
 
 
 rob_app = typer.Typer(
