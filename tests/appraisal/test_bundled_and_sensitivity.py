@@ -68,3 +68,16 @@ def test_report_section_says_what_is_not_known():
     for s in EVIDENCE.studies:
         if s.id not in BLUME:
             assert f"{s.citation.first_author} {s.citation.year}" in html.split("No published")[1]
+
+
+def test_report_section_runs_the_alsfrs_synthesis_restricted():
+    """All four pre-post cohorts come from studies Blume et al. place at low or moderate
+    risk, so that restriction leaves the estimate unchanged; none is known to be at low risk."""
+    html = appraisal_section(EVIDENCE).html
+    table = html.split('class="rob-sensitivity"')[1]
+    rows = [r for r in table.split("<tr>")[2:]]
+    assert "<td>all studies</td><td>4</td>" in rows[0]
+    assert "<td>low or moderate risk</td><td>4</td>" in rows[1]
+    estimate = rows[0].split("<td>")[3]
+    assert estimate == rows[1].split("<td>")[3]
+    assert "<td>low risk only</td><td>0</td><td>not estimable" in rows[2]
