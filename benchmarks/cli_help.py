@@ -5,8 +5,8 @@ Alternating rounds of three whole processes, each started fresh: the installed c
 script `alsreview --help` (the one next to this interpreter, not a pyenv shim), `python -m
 alsreview --help`, and an empty interpreter (`python -c pass`) as the floor no command can
 beat.  Prints min and median wall and CPU (user + system) time of each (CPU time is what
-the process itself costs; wall time adds the wait for a core on a loaded machine), and the cumulative import time of
-`alsreview.cli` (python -X importtime, the in-process share).
+the process itself costs; wall time adds the wait for a core on a loaded machine), and the
+cumulative import time of `alsreview.cli` (python -X importtime, the in-process share).
 """
 
 from __future__ import annotations
