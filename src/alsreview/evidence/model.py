@@ -84,6 +84,13 @@ class Fact(_Model, Generic[T]):
         return None
 
 
+class Quote(_Model):
+    """A sentence quoted verbatim from a paper, with where it stands."""
+
+    text: str = Field(min_length=1)
+    locator: str = Field(min_length=1)  # "Conclusion", "Abstract"
+
+
 class SourcePaper(_Model):
     """A paper that facts are cited to (a review, or the trial report itself)."""
 
@@ -100,6 +107,10 @@ class SourcePaper(_Model):
         default=None, json_schema_extra={"pattern": "^\\s*([hH][tT][tT][pP][sS]?://|[dD][oO][iI]:)"}
     )
     doi_note: str | None = None  # why a DOI is missing
+    # where the bibliographic details come from when the paper's own text does not print
+    # them (an external record, cited); None = as printed in the paper
+    details_from: str | None = None
+    conclusions: list[Quote] = Field(default_factory=list)  # the paper's own conclusions
 
     @field_validator("url")
     @classmethod
@@ -149,6 +160,16 @@ class Statistic(_Model):
     low: float | None = None  # IQR / range / CI lower bound
     high: float | None = None
     unit: str | None = None
+    # When the value above differs from the printed one (sign, unit, label, range order...):
+    # the value as printed, and what was changed and why. Shown next to the value.
+    printed: str | None = None
+    changes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _changes_say_what_was_printed(self) -> Statistic:
+        if self.changes and not self.printed:
+            raise ValueError(f"statistic {self.label!r}: changes listed without the printed value")
+        return self
 
     @model_validator(mode="after")
     def _dispersion_has_kind(self) -> Statistic:
