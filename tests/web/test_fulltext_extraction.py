@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.extraction.pdfs import encrypt, make_pdf
 
 TRIAL = (
@@ -77,8 +76,9 @@ def test_wrong_or_unreadable_uploads_are_refused_and_nothing_is_kept(
 
 
 def test_an_upload_over_the_limit_is_refused(project, sent_to_full_text):
-    from alsreview.web import create_app
     from tests.web.conftest import Client
+
+    from alsreview.web import create_app
 
     small = Client(create_app(project, max_upload_bytes=2000), "rita")
     big = make_pdf([TRIAL * 40])

@@ -339,12 +339,14 @@ def judge_answers(tool: str, effect: str | None, params: Any) -> dict[str, Any]:
 def appraisal_index(request: Request) -> HTMLResponse:
     from alsreview.appraisal import TOOLS, load_instrument
     from alsreview.screening import full_text_queue
+    from alsreview.store.appraisals import current_appraisals
 
-    session_of(request)
+    session = session_of(request)
     project = request.app.state.project
     records = dict(project.records(primary_only=True))
     studies = [(rid, records[rid]) for rid in full_text_queue(project) if rid in records]
     tools = [(t, load_instrument(t).name) for t in TOOLS]
+    mine = [a for a in current_appraisals(project) if a.reviewer == session.user.name]
     return render(
         request,
         "appraisal_index.html",
@@ -352,6 +354,7 @@ def appraisal_index(request: Request) -> HTMLResponse:
         title="Appraisal",
         studies=studies,
         tools=tools,
+        mine=mine,
     )
 
 
@@ -383,6 +386,40 @@ def appraisal_form(
         domain_kind={d.id: type(d.variant(effect).algorithm).__name__ for d in inst.domains},
         **judge_answers(tool, effect, {}),
     )
+
+
+@router.post("/appraisal/save")
+async def appraisal_save(request: Request) -> Response:
+    """Store the caller's appraisal (`record_assessment`: judged again, then saved)."""
+    from fastapi.concurrency import run_in_threadpool
+
+    from alsreview.appraisal import TOOLS
+    from alsreview.appraisal.assessments import record_assessment
+
+    session = session_of(request)
+    form = await request.form()
+    tool = str(form.get("tool", ""))
+    if tool not in TOOLS:
+        raise HTTPException(422, f"unknown tool {tool!r}")
+    try:
+        record_id = int(str(form.get("record_id", "")))
+    except ValueError as exc:
+        raise HTTPException(422, "record_id must be a number") from exc
+    effect = str(form.get("effect") or "") or None
+    answers, domains = appraisal_answers(form)
+    project = request.app.state.project
+
+    def save() -> str:
+        study = study_of(project, record_id, create=True)
+        assert study is not None
+        record_assessment(
+            project, study, tool, {**answers, **domains}, effect=effect,
+            reviewer=session.user.name, name="form",
+        )  # fmt: skip
+        return study
+
+    await run_in_threadpool(save)
+    return back("/appraisal")
 
 
 @router.get("/appraisal/judge", response_class=HTMLResponse)
