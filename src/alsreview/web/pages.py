@@ -89,11 +89,12 @@ def logout_form(request: Request) -> Response:
 def stage_progress(request: Request, stage: str) -> dict[str, Any]:
     """Per-stage progress: records eligible, decisions per reviewer, and (once unblinded)
     how many records are agreed, in conflict, resolved or pending."""
-    from alsreview.screening import eligible_records, is_blinded
+    from alsreview.screening import is_blinded
+    from alsreview.screening.decisions import eligible_record_ids
     from alsreview.store import decisions as store_decisions
 
     project = request.app.state.project
-    eligible = len(eligible_records(project, stage))
+    eligible = len(eligible_record_ids(project, stage))
     votes = store_decisions.current_votes(project, stage)
     per_reviewer: dict[str, int] = {}
     for by in votes.values():
