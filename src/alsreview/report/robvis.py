@@ -224,17 +224,19 @@ def appraisal_section(
         "moderate'. Their ROBINS-I and RoB 2 figures are not reproduced (their cell values are "
         "not available as text). Khalid et al. 2023 do not appraise risk of bias."
     )
-    figures: list[Figure] = []
+    forest = rob_forest_figure(evidence.studies, by_study)
+    figures: list[Figure] = [] if forest is None else [forest]
     listed = []
     for t in tables or []:
         if t.rows:
             figures += rob_figures(t, palette, stem=f"rob_{t.tool.replace('-', '_')}")
         listed.append({"name": t.instrument.name, "n": len(t.rows),
                        "unresolved": (unresolved or {}).get(t.tool, [])})  # fmt: skip
+    sensitivity = _alsfrs_sensitivity(evidence.studies)
     if not rows:
         method = caveat = "No study of this evidence base has a published risk-of-bias appraisal."
     html = render("appraisal.html.j2", method=method, caveat=caveat, rows=rows, missing=missing,
-                  tables=listed)  # fmt: skip
+                  tables=listed, sensitivity=sensitivity)  # fmt: skip
     return Section(id="risk-of-bias", title="Risk of bias", html=html, figures=figures)
 
 
@@ -242,3 +244,64 @@ def load_instrument_name(tool: str) -> str:
     from alsreview.appraisal.instrument import load_instrument
 
     return load_instrument(tool).name
+
+
+def _alsfrs_sensitivity(studies: list[Any]) -> list[dict[str, Any]]:
+    """The ALSFRS-R slope synthesis (its primary model) on all studies and restricted by
+    risk of bias, as rows for the section's table."""
+    from alsreview.appraisal.sensitivity import restrict_studies
+    from alsreview.errors import AlsreviewError
+    from alsreview.meta.alsfrs import alsfrs_synthesis
+
+    out = []
+    for level, label in ((None, "all studies"), ("low-moderate", "low or moderate risk"),
+                         ("low", "low risk only")):  # fmt: skip
+        kept = studies if level is None else restrict_studies(studies, level)[0]
+        try:
+            syn = alsfrs_synthesis(kept)
+        except AlsreviewError:  # e.g. too few cohorts for the model
+            syn = None
+        if syn is None or syn.k == 0:
+            out.append({"label": label, "k": 0, "cohorts": "", "estimate": "not estimable: "
+                        "no cohort qualifies"})  # fmt: skip
+            continue
+        p = syn.primary
+        out.append({
+            "label": label, "k": syn.k, "cohorts": ", ".join(c.label for c in syn.studies),
+            "estimate": f"{float(p.estimate):.2f} [{float(p.ci_lb[0]):.2f}, "
+                        f"{float(p.ci_ub[0]):.2f}]",
+        })  # fmt: skip
+    return out
+
+
+SHORT = {"low": "L", "moderate": "M", "some concerns": "SC", "high": "H", "serious": "S",
+         "critical": "C", "no information": "NI"}  # fmt: skip
+
+
+def rob_forest_figure(studies: list[Any], published: dict[str, Any]) -> Figure | None:
+    """The ALSFRS-R pre-post forest plot with each cohort's published overall risk of bias
+    beside its label (like robvis's rob_forest), or None when no cohort is pooled."""
+    from alsreview.meta.alsfrs import alsfrs_synthesis
+    from alsreview.meta.plots import forest
+
+    syn = alsfrs_synthesis(studies)
+    if syn.k == 0:
+        return None
+
+    def rob(study_id: str) -> str:
+        a = published.get(study_id)
+        return "not appraised" if a is None else "/".join(SHORT[j] for j in a.overall)
+
+    fig = forest(
+        syn.primary,
+        slab=[f"{c.label} ({rob(c.study_id)})" for c in syn.studies],
+        xlab="After - before, ALSFRS-R points/month (negative = slower decline)",
+    )
+    return Figure(
+        "rob_alsfrs_forest",
+        "ALSFRS-R pre-post synthesis (MC, r = 0.5, REML) with each study's overall risk of "
+        "bias as published, in brackets: "
+        + "; ".join(f"{v} = {k}" for k, v in SHORT.items())
+        + ". 'L/M' (low or moderate) is all Blume et al. state for a study.",
+        fig,
+    )
