@@ -1,0 +1,138 @@
+"""`alsreview report --project DIR`: the report of a review project, on the bundled code.
+
+In: an open `Project`.  Out: report sections: the project's evidence base (extraction
+consensus per study, `extraction.review.project_evidence`) goes through the same sections as
+the bundled base; the PRISMA 2020 flow is drawn from the store's counts
+(`store.prisma.prisma_counts`; a living update in the updated-review layout); risk of bias
+from the appraisals where present; the trial section when a trial data folder is attached
+(`alsreview trial attach`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alsreview.report.html import render
+from alsreview.report.section import Section
+from alsreview.store.project import Project
+
+
+def prisma_section(project: Project, pending: tuple[str, ...] = ()) -> Section:
+    """PRISMA 2020 from the store: the whole review, or the newest update round."""
+    from alsreview.report.prisma import prisma_figure
+    from alsreview.store.prisma import prisma_counts
+
+    rnd = project.current_round
+    counts = prisma_counts(project, round=rnd if rnd > 0 else None)
+    flow = counts.to_flow()
+    rows: list[tuple[str, int]] = []
+    if counts.previous_included is not None:
+        rows.append(("Studies included in the previous version", counts.previous_included))
+    rows += [(f"Records identified: {k}", v) for k, v in sorted(counts.identified.items())]
+    rows += [
+        ("Duplicates removed", counts.duplicates_removed),
+        ("Records screened", counts.screened),
+        ("Records excluded (title/abstract)", counts.excluded_screening),
+        ("Reports sought for retrieval", counts.sought),
+        ("Reports not retrieved", counts.not_retrieved),
+        ("Reports assessed for eligibility", counts.assessed),
+    ]
+    rows += [
+        (f"Reports excluded: {counts.reason_labels.get(k, k)}", v)
+        for k, v in sorted(counts.excluded_reasons.items())
+    ]
+    rows.append(("Reports included", counts.included))
+    awaiting = []
+    if counts.awaiting_screening:
+        awaiting.append(f"{counts.awaiting_screening} records at title/abstract")
+    if counts.awaiting_assessment:
+        awaiting.append(f"{counts.awaiting_assessment} reports at full text")
+    html = render(
+        "project_prisma.html.j2",
+        counts=counts,
+        rows=rows,
+        awaiting="; ".join(awaiting),
+        pending=list(pending),
+        problems=[str(p) for p in flow.inconsistencies()],
+    )
+    figure = prisma_figure(
+        flow,
+        name="prisma_project",
+        caption="PRISMA 2020 flow diagram of this review, from the project store's counts.",
+    )
+    title = "PRISMA 2020 flow" + (f" (update round {rnd})" if rnd > 0 else "")
+    return Section(id="prisma-project", title=title, html=html, figures=[figure])
+
+
+def rob_section(project: Project) -> Section | None:
+    """Risk-of-bias table of every tool used in the project (None when nothing appraised)."""
+    from alsreview.appraisal.assessments import current_judgements
+    from alsreview.appraisal.instrument import load_instrument
+    from alsreview.store.appraisals import current_appraisals
+
+    tools_used = sorted({a.tool for a in current_appraisals(project)})
+    if not tools_used:
+        return None
+    tools: list[dict[str, Any]] = []
+    unresolved: list[str] = []
+    for tool in tools_used:
+        cj = current_judgements(project, tool)
+        inst = load_instrument(tool)
+        domains = [d.id for d in inst.domains]
+        rows = []
+        for (study, outcome), a in sorted(cj.chosen.items()):
+            values = a.values()
+            rows.append(
+                {
+                    "study": study,
+                    "outcome": outcome,
+                    "judgements": [values.get(d, "") for d in domains],
+                    "overall": a.overall,
+                    "by": "consensus" if a.kind == "consensus" else a.reviewer,
+                }
+            )
+        tools.append({"name": inst.name, "domains": domains, "rows": rows})
+        unresolved += [f"{s}{f' ({o})' if o else ''} [{tool}]" for s, o in cj.unresolved]
+    html = render("project_rob.html.j2", tools=tools, unresolved=unresolved)
+    return Section(id="risk-of-bias", title="Risk of bias", html=html)
+
+
+def trial_section_of(project: Project) -> Section | None:
+    """The attached trial's analysis section, or None."""
+    from alsreview.trial.attach import attached_trial
+
+    trial = attached_trial(project)
+    if trial is None:
+        return None
+    from alsreview.report.trial import trial_section
+    from alsreview.trial.analysis import analyze_trial
+
+    return trial_section(analyze_trial(trial), section_id="trial")
+
+
+def project_sections(project: Project) -> tuple[str, list[Section], tuple[str, ...]]:
+    """(title, sections, studies left out) of the project's report."""
+    from alsreview.extraction.review import project_evidence
+    from alsreview.report.build import review_sections
+
+    pe = project_evidence(project)
+    sections = review_sections(pe.base)
+    extra = [prisma_section(project, pe.pending)]
+    rob = rob_section(project)
+    trial = trial_section_of(project)
+    at = next((i for i, s in enumerate(sections) if s.id == "overview"), -1) + 1
+    sections[at:at] = extra
+    after = [s for s in (rob, trial) if s is not None]
+    tail = next((i for i, s in enumerate(sections) if s.id == "integrity"), len(sections))
+    sections[tail:tail] = after
+    return pe.base.title, sections, pe.pending
+
+
+def build_project_report(project_dir: str | Path, out: str | Path) -> Path:
+    """Write the project's report into folder `out`; return the index.html path."""
+    from alsreview.report.build import write_report
+
+    with Project.open(project_dir) as project:
+        title, sections, _ = project_sections(project)
+    return write_report(out, sections, title=title, evidence_name=f"the project {project_dir}")
