@@ -5,6 +5,7 @@ AlsreviewError                  base; the CLI prints its message and exits 1
 ├── ValidationError             data that parsed but breaks a rule (one or many problems)
 │   └── DoseParseError          a dose string that cannot be read without guessing
 ├── ConvergenceError            an iterative estimator failed and no fallback applied
+├── ExportError                 an output cannot be written (format, folder, existing file)
 ├── SourceError                 a search service failed after all retries
 └── StoreError                  the project database refused an operation
 """
@@ -87,6 +88,11 @@ class DoseParseError(ValidationError):
 
 class ConvergenceError(AlsreviewError):
     """An iterative estimator did not converge and no fallback could be applied."""
+
+
+class ExportError(AlsreviewError):
+    """An output cannot be written: unknown format, a folder, a missing folder, an existing
+    file without `--force`."""
 
 
 class SourceError(AlsreviewError):

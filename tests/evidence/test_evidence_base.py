@@ -502,8 +502,10 @@ def test_numbers_of_smaller_results(ev):
     assert [g.n for o in sy for g in o.groups] == [23, 23, 12, 12]
     (resp,) = _outcomes(ev, "cudkowicz2022", "response_rate")
     assert [g.estimate for g in resp.groups] == [35, 16, 2.6] and resp.groups[2].n == 58
-    (early,) = _outcomes(ev, "cudkowicz2022", "alsfrs_r_change")
+    main, early = _outcomes(ev, "cudkowicz2022", "alsfrs_r_change")
     assert early.groups[0].estimate == 1.20 and early.subgroup == "baseline ALSFRS-R >= 26"
+    # the phase 3 result Blume reports under ALSFRS-R efficacy (Results, Effectiveness)
+    assert main.subgroup is None and (main.p_value.value, main.p_value.relation) == (0.45, "=")
     surv = _outcomes(ev, "barczewska2020", "survival")[0]
     assert [g.estimate for g in surv.groups] == [1183, 640]
     assert surv.comparison == "vs external control"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from alsreview.errors import ExportError
 from alsreview.records import read_records, write_records
 
 DATA = Path(__file__).parent / "data"
@@ -44,5 +45,5 @@ def test_csv_has_asreview_label_column(records, tmp_path):
 
 
 def test_unknown_output_format(records, tmp_path):
-    with pytest.raises(ValueError, match="cannot write"):
+    with pytest.raises(ExportError, match="cannot write"):
         write_records(records, tmp_path / "x.docx")

@@ -1,7 +1,7 @@
 """The `alsreview` command line: a Typer app whose commands are thin wrappers over the library.
 
 Each stage registers its own commands from a module in this package (`report.py`,
-`meta.py`, `trial.py`, `literature.py`, `dedup.py`), so the stages never edit one
+`meta.py`, `trial.py`, `literature.py`, `dedup.py`, `serve.py`), so the stages never edit one
 another's files.  Command modules import heavy libraries inside the command functions:
 `alsreview --help` must stay fast (plain click help, no Rich: see BENCHMARKS.md).
 
@@ -45,10 +45,11 @@ def _register_all() -> None:
         literature,
         meta,
         report,
+        serve,
         trial,
     )
 
-    for module in (report, evidence, meta, trial, literature, dedup, appraise, extract):
+    for module in (report, evidence, meta, trial, literature, dedup, appraise, extract, serve):
         module.register(app)
 
 

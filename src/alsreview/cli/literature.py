@@ -60,8 +60,14 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run the protocol's searches and import the records (only new ones are screened)."""
+        import logging
+
         from alsreview.store import Project
         from alsreview.store.living import run_searches
+
+        handler = logging.StreamHandler()  # retries and waits, as they happen, on stderr
+        handler.setFormatter(logging.Formatter("retry: %(message)s"))
+        logging.getLogger("alsreview.sources").addHandler(handler)
 
         with Project.open(project) as p:
             if log:
@@ -115,6 +121,7 @@ def register(app: typer.Typer) -> None:
         all_records: bool = typer.Option(
             False, "--all", help="Also the duplicates (default: one record per reference)."
         ),
+        force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
     ) -> None:
         """Write the project's records with their newest screening decision."""
         from alsreview.records import write_records
@@ -123,7 +130,7 @@ def register(app: typer.Typer) -> None:
 
         with Project.open(project) as p:
             records = records_with_decisions(p, primary_only=not all_records)
-        path = write_records(records, out, format=format)
+        path = write_records(records, out, format=format, force=force)
         typer.echo(f"{len(records)} records written to {path}")
 
     @app.command("prisma")

@@ -30,17 +30,31 @@ def _months(text: str) -> tuple[float, ...]:
     return tuple(sorted(months))
 
 
+def _refuse_overwrite(folder: Path, names: list[str], force: bool) -> None:
+    from alsreview.errors import ExportError
+
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"{folder}: exists and is not a folder")
+    existing = sorted(n for n in names if (folder / n).exists())
+    if existing and not force:
+        raise ExportError(
+            f"{folder}: already holds {', '.join(existing)}; use --force to replace them"
+        )
+
+
 @trial_app.command("example")
 def example(
     out: Annotated[Path, typer.Argument(help="Folder to copy the example trial into.")] = Path(
         "trial_example"
     ),
+    force: Annotated[bool, typer.Option("--force", help="Replace existing trial files.")] = False,
 ) -> None:
     """Copy the bundled 002_* trial (Syková et al. 2017, Tables 2-5) as a trial data folder."""
     import shutil
     from importlib.resources import as_file, files
 
     with as_file(files("alsreview") / "data" / "trial_example") as src:
+        _refuse_overwrite(out, [p.name for p in src.iterdir()], force)
         shutil.copytree(src, out, dirs_exist_ok=True)
     typer.echo(f"wrote {out}/ (patients.csv, visits.csv, adverse_events.csv, README.md)")
     typer.echo("ALSFRS time courses exist only in the paper's figure: only day-0 ALSFRS is held.")
@@ -113,12 +127,14 @@ def simulate(
     slope: Annotated[float, typer.Option(help="Mean pre-treatment slope (points/month).")] = -1.0,
     months: Months = "-6,-3,-1,0,3,6,9,12",
     seed: int = 0,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing trial files.")] = False,
 ) -> None:
     """Write a simulated trial data folder (realistic ALS progression, floor, deaths)."""
-    from alsreview.trial.ipd import save_trial
+    from alsreview.trial.ipd import SHEETS, save_trial
     from alsreview.trial.simulate import CohortSpec, simulate_cohort
 
     spec = CohortSpec(n_patients=n, months=_months(months), slope=slope, slope_change=effect)
+    _refuse_overwrite(out, [f"{s}.csv" for s in SHEETS], force)
     trial = simulate_cohort(spec, seed=seed)
     save_trial(trial, out)
     typer.echo(f"wrote {out}/ ({n} patients, {len(trial.visits)} visits, seed {seed})")

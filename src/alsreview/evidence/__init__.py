@@ -16,23 +16,36 @@ from alsreview.evidence.model import EvidenceBase, Fact, Provenance, Study
 
 BUNDLED = "evidence_als_stem_cells.json"
 
-__all__ = ["BUNDLED", "EvidenceBase", "Fact", "Provenance", "Study", "load_evidence"]
+__all__ = [
+    "BUNDLED",
+    "EvidenceBase",
+    "Fact",
+    "Provenance",
+    "Study",
+    "load_evidence",
+    "pydantic_problems",
+]
 
 
 def load_evidence(path: str | Path | None = None) -> EvidenceBase:
     """Read and validate an evidence base; the bundled ALS stem-cell one when `path` is None.
 
-    Raises `ValidationError` listing every problem with its location in the file.
+    Raises `ValidationError` listing every problem with its location in the file (a file
+    that is not a regular file, too large, not UTF-8 or nested too deeply included).
     """
+    from alsreview.errors import ImportFormatError
+
     if path is None:
         text = resources.files("alsreview.data").joinpath(BUNDLED).read_text("utf-8")
         name = f"<bundled {BUNDLED}>"
     else:
+        from alsreview.inputs import read_text_limited
+
         name = str(path)
         try:
-            text = Path(path).read_text("utf-8")
-        except OSError as exc:
-            raise ValidationError([Problem(f"cannot read: {exc.strerror}", file=name)]) from exc
+            text = read_text_limited(path)
+        except ImportFormatError as exc:
+            raise ValidationError([Problem(exc.reason, file=name, row=exc.line)]) from None
     return parse_evidence(text, name)
 
 
@@ -45,18 +58,26 @@ def parse_evidence(text: str, name: str = "<evidence>") -> EvidenceBase:
         raise ValidationError(
             [Problem(f"not valid JSON: {exc.msg}", file=name, row=exc.lineno)]
         ) from exc
+    except RecursionError:
+        raise ValidationError([Problem("JSON nested too deeply", file=name)]) from None
     try:
         return EvidenceBase.model_validate(data)
     except pydantic.ValidationError as exc:
-        problems = [
-            Problem(
-                f"{err['msg']}",
-                file=name,
-                column=".".join(str(p) for p in err["loc"]) or None,
-            )
-            for err in exc.errors()
-        ]
-        raise ValidationError(problems) from None
+        raise ValidationError(pydantic_problems(exc, name)) from None
+    except RecursionError:
+        raise ValidationError([Problem("JSON nested too deeply", file=name)]) from None
+
+
+def pydantic_problems(exc: Any, name: str | None = None) -> list[Problem]:
+    """One `Problem` per pydantic error, located by its field path."""
+    return [
+        Problem(
+            f"{err['msg']}",
+            file=name,
+            column=".".join(str(p) for p in err["loc"]) or None,
+        )
+        for err in exc.errors()
+    ]
 
 
 def evidence_json_schema() -> dict[str, Any]:

@@ -84,20 +84,41 @@ class Fact(_Model, Generic[T]):
         return None
 
 
+class Quote(_Model):
+    """A sentence quoted verbatim from a paper, with where it stands."""
+
+    text: str = Field(min_length=1)
+    locator: str = Field(min_length=1)  # "Conclusion", "Abstract"
+
+
 class SourcePaper(_Model):
     """A paper that facts are cited to (a review, or the trial report itself)."""
 
     key: str
     kind: Literal["systematic review", "review", "trial report"]
     authors: str
-    year: int
+    year: int = Field(ge=1800, le=2100)
     title: str
     journal: str
     volume: str | None = None
     pages: str | None = None
     doi: str | None = None
-    url: str | None = None
+    url: str | None = Field(
+        default=None, json_schema_extra={"pattern": "^\\s*([hH][tT][tT][pP][sS]?://|[dD][oO][iI]:)"}
+    )
     doi_note: str | None = None  # why a DOI is missing
+    # where the bibliographic details come from when the paper's own text does not print
+    # them (an external record, cited); None = as printed in the paper
+    details_from: str | None = None
+    conclusions: list[Quote] = Field(default_factory=list)  # the paper's own conclusions
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, v: str | None) -> str | None:
+        """Only http, https and doi addresses: the report links them (no `javascript:`)."""
+        if v is not None and not v.strip().lower().startswith(("http://", "https://", "doi:")):
+            raise ValueError(f"url must start with http://, https:// or doi:, got {v[:40]!r}")
+        return v
 
     @property
     def citation(self) -> str:
@@ -111,7 +132,7 @@ class Citation(_Model):
     """Bibliographic identity of an included study, as the reviews cite it."""
 
     first_author: str
-    year: int
+    year: int = Field(ge=1800, le=2100)
     title: str | None = None
     journal: str | None = None
     doi: str | None = None
@@ -139,6 +160,16 @@ class Statistic(_Model):
     low: float | None = None  # IQR / range / CI lower bound
     high: float | None = None
     unit: str | None = None
+    # When the value above differs from the printed one (sign, unit, label, range order...):
+    # the value as printed, and what was changed and why. Shown next to the value.
+    printed: str | None = None
+    changes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _changes_say_what_was_printed(self) -> Statistic:
+        if self.changes and not self.printed:
+            raise ValueError(f"statistic {self.label!r}: changes listed without the printed value")
+        return self
 
     @model_validator(mode="after")
     def _dispersion_has_kind(self) -> Statistic:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from alsreview.errors import ImportFormatError
+from alsreview.errors import ExportError, ImportFormatError
 from alsreview.records.model import Record, normalise_doi, normalise_pmid
 
 __all__ = [
@@ -112,10 +112,19 @@ def _reader(fmt: str) -> Callable[[bytes, str | None], list[Record]]:
 
 def parse_bytes(data: bytes, format: str | None = None, path: str | None = None) -> list[Record]:
     """Parse an in-memory export; `path` only names it in errors and guides sniffing."""
+    from alsreview.inputs import MAX_FILE_BYTES, check_field_sizes
+
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFormatError(
+            path, f"{len(data):,} bytes, more than the limit {MAX_FILE_BYTES:,}"
+        )
     fmt = format or sniff_format(data, path or "")
     reader = _reader(fmt)
     try:
-        return reader(data, path)
+        records = reader(data, path)
+        for number, rec in enumerate(records, start=1):
+            check_field_sizes(rec.__dict__, path, rec.source_id or number)
+        return records
     except ImportFormatError:
         raise
     except RecursionError:
@@ -126,20 +135,41 @@ def parse_bytes(data: bytes, format: str | None = None, path: str | None = None)
 
 def read_records(path: str | Path, format: str | None = None) -> list[Record]:
     """Read every record of an exported file."""
+    from alsreview.inputs import read_limited
+
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ImportFormatError(str(p), f"cannot read file: {exc.strerror or exc}") from None
-    return parse_bytes(data, format, str(p))
+    return parse_bytes(read_limited(p), format, str(p))
 
 
-def write_records(records: list[Record], path: str | Path, format: str | None = None) -> Path:
-    """Write records as RIS, CSV, TSV or BibTeX (format from the extension when not given)."""
+def write_records(
+    records: list[Record], path: str | Path, format: str | None = None, *, force: bool = True
+) -> Path:
+    """Write records as RIS, CSV, TSV or BibTeX (format from the extension when not given).
+
+    CSV/TSV cells are neutralised against formula injection, RIS values are written on one
+    line, BibTeX braces are escaped (see each writer).  `force=False` refuses to replace an
+    existing file."""
     p = Path(path)
-    fmt = format or {".ris": "ris", ".csv": "csv", ".tsv": "tsv", ".bib": "bibtex"}.get(
-        p.suffix.lower()
-    )
+    if p.is_dir():
+        raise ExportError(f"{p}: is a folder; give a file name such as {p / 'records.ris'}")
+    fmt = format or {
+        ".ris": "ris",
+        ".csv": "csv",
+        ".tsv": "tsv",
+        ".bib": "bibtex",
+        ".bibtex": "bibtex",
+    }.get(p.suffix.lower())
+    if fmt == "bib":
+        fmt = "bibtex"
+    if fmt not in ("ris", "csv", "tsv", "bibtex"):
+        raise ExportError(
+            f"{p}: cannot write: unknown export format {p.suffix or 'no extension'!r}: "
+            "name the file .ris, .csv, .tsv or .bib, or give --format ris|csv|tsv|bibtex"
+        )
+    if not p.parent.is_dir():
+        raise ExportError(f"{p}: the folder {p.parent} does not exist")
+    if p.exists() and not force:
+        raise ExportError(f"{p}: already exists; use --force to replace it")
     if fmt == "ris":
         from alsreview.records.ris import write_ris
 
@@ -148,11 +178,9 @@ def write_records(records: list[Record], path: str | Path, format: str | None = 
         from alsreview.records.tabular import write_csv
 
         text = write_csv(records, "\t" if fmt == "tsv" else ",")
-    elif fmt == "bibtex":
+    else:
         from alsreview.records.bibtex import write_bibtex
 
         text = write_bibtex(records)
-    else:
-        raise ValueError(f"cannot write format {fmt!r} (from {p.name}); use ris, csv, tsv, bibtex")
     p.write_text(text, encoding="utf-8")
     return p

@@ -41,8 +41,14 @@ _TYPE_BACK = {
 }
 
 
+_BRACE_WORD = re.compile(r"\\textbrace(left|right)(?:\{\})?")
+
+
 def _clean(value: str) -> str:
+    """Grouping braces dropped; `\\textbraceleft{}`/`\\textbraceright{}` (how `write_bibtex`
+    escapes a literal brace) read back as `{`/`}`."""
     text = value.replace("{", "").replace("}", "")
+    text = _BRACE_WORD.sub(lambda m: "{" if m.group(1) == "left" else "}", text)
     return " ".join(text.split())
 
 
@@ -122,8 +128,13 @@ def _to_record(entry: dict[str, Any], number: int, line: int | None) -> Record:
     )
 
 
+_ESCAPES = {"{": "\\textbraceleft{}", "}": "\\textbraceright{}", "\\": "\\textbackslash{}"}
+
+
 def _escape(value: str) -> str:
-    return value.replace("{", "").replace("}", "")
+    """Braces and backslashes escaped as LaTeX words, never dropped (a DOI may contain `}`;
+    BibTeX counts braces even after a backslash, so `\\}` would unbalance the entry)."""
+    return re.sub(r"[{}\\]", lambda m: _ESCAPES[m.group(0)], " ".join(value.split()))
 
 
 def write_bibtex(records: list[Record]) -> str:

@@ -95,7 +95,35 @@ def _records(text: str, path: str | None) -> list[tuple[int, list[tuple[str, str
         out.append((start, current))
     if not out:
         raise ImportFormatError(path, "no MEDLINE records (no 'PMID- ' line)")
+    _refuse_truncated(text, out, path)
     return out
+
+
+def _refuse_truncated(
+    text: str, records: list[tuple[int, list[tuple[str, str]]]], path: str | None
+) -> None:
+    """A file cut off mid-record is refused, naming the line: PubMed ends every line with a
+    newline and every record with the same tag (SO), so a last record that ends otherwise
+    has lost its end."""
+    last_line = text.rstrip("\n").count("\n") + 1
+    start, items = records[-1]
+    if not text.endswith("\n"):
+        raise ImportFormatError(
+            path,
+            "the file ends in the middle of a line (no final newline): truncated? refused",
+            line=last_line,
+            record=len(records),
+        )
+    ends = {rec[-1][0] for _, rec in records[:-1] if rec}
+    if len(ends) == 1 and items and items[-1][0] not in ends:
+        (tag,) = ends
+        raise ImportFormatError(
+            path,
+            f"the last record (from line {start}) ends without its {tag!r} line, which every "
+            "other record ends with: truncated? refused",
+            line=last_line,
+            record=len(records),
+        )
 
 
 def _to_record(items: list[tuple[str, str]], path: str | None, number: int, line: int) -> Record:

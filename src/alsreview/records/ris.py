@@ -265,6 +265,11 @@ def record_to_ris_dict(rec: Record) -> dict[str, Any]:
     ref: dict[str, Any] = {"type_of_reference": ris_type}
 
     def put(key: str, value: Any) -> None:
+        # every value on one line: a newline would start a new tag, or a new record
+        if isinstance(value, list):
+            value = [" ".join(str(v).split()) for v in value if str(v).strip()]
+        elif isinstance(value, str):
+            value = " ".join(value.split())
         if value:
             ref[key] = value
 

@@ -30,16 +30,27 @@ def refuse_dtd_declarations(data: bytes, path: str | None) -> None:
     """Raise `ImportFormatError` if the document's DOCTYPE has an internal subset with
     declarations (entity definitions are how XML bombs and external-entity attacks work)."""
     match = _DOCTYPE.search(data, 0, 1 << 16)
-    if match is None:
-        return
-    decl = _DECLARATION.search(data, match.end())
-    if decl is not None:
-        raise ImportFormatError(
-            path,
-            "XML declares entities or a DTD subset inline; refused for safety "
-            "(possible external-entity or entity-expansion attack)",
-            line=_line_of(data, decl.start()),
-        )
+    if match is not None:
+        decl = _DECLARATION.search(data, match.end())
+        if decl is not None:
+            raise ImportFormatError(path, _REFUSED, line=_line_of(data, decl.start()))
+    # The byte search above misses a DOCTYPE after a long comment or in UTF-16/32; libxml2
+    # reads the prolog (up to the root element) whatever its length or encoding, without
+    # loading or expanding anything, and tells whether an internal subset declares anything.
+    try:
+        for _event, elem in etree.iterparse(BytesIO(data), events=("start",), **_parser_kwargs()):
+            dtd = elem.getroottree().docinfo.internalDTD
+            if dtd is not None and (list(dtd.iterentities()) or list(dtd.iterelements())):
+                raise ImportFormatError(path, _REFUSED)
+            return
+    except etree.XMLSyntaxError:
+        return  # the reader reports syntax errors with their line
+
+
+_REFUSED = (
+    "XML declares entities or a DTD subset inline; refused for safety "
+    "(possible external-entity or entity-expansion attack)"
+)
 
 
 def _parser_kwargs() -> dict[str, bool]:

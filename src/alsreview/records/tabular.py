@@ -184,7 +184,7 @@ def rows_to_records(
             value = cells[i]
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
-            return str(value).strip()
+            return _unneutralise(str(value).strip())
 
         if not any(str(c).strip() for c in cells if c is not None):
             continue
@@ -275,7 +275,27 @@ def parse_delimited(
             line=reader.line_num,
             record=len(rows) + 1,
         ) from None
+    refuse_cut_last_row(text, header, rows, path)
     return rows_to_records(header, rows, path, "tsv" if delimiter == "\t" else "csv")
+
+
+def refuse_cut_last_row(
+    text: str, header: list[Any], rows: list[tuple[int, list[Any]]], path: str | None
+) -> None:
+    """A file that ends without a newline in a row shorter than the header was cut off
+    (an interrupted download or copy): refused, naming the line, rather than storing a
+    truncated title."""
+    if not rows or text.endswith("\n"):
+        return
+    line, cells = rows[-1]
+    if len(cells) < len(header):
+        raise ImportFormatError(
+            path,
+            f"the file ends in the middle of a row ({len(cells)} of {len(header)} cells and "
+            "no final newline): truncated? refused",
+            line=line,
+            record=len(rows),
+        )
 
 
 def parse_xlsx(data: bytes, path: str | None = None) -> list[Record]:
@@ -284,6 +304,9 @@ def parse_xlsx(data: bytes, path: str | None = None) -> list[Record]:
 
     from openpyxl import load_workbook
 
+    from alsreview.inputs import check_zip
+
+    check_zip(data, path)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
@@ -291,14 +314,37 @@ def parse_xlsx(data: bytes, path: str | None = None) -> list[Record]:
     except Exception as exc:  # openpyxl raises its own exception types for broken parts
         raise ImportFormatError(path, f"not a readable XLSX workbook: {exc}") from None
     sheet = book.worksheets[0]
+    check_sheet_dimensions(sheet, path)
     rows_iter = sheet.iter_rows(values_only=True)
     try:
         header = [str(h) if h is not None else "" for h in next(rows_iter)]
     except StopIteration:
         raise ImportFormatError(path, "empty worksheet") from None
-    rows = [(i, list(r)) for i, r in enumerate(rows_iter, start=2)]
+    while header and header[-1] == "":
+        header.pop()
+    rows = []
+    for i, r in enumerate(rows_iter, start=2):
+        if any(v is not None and v != "" for v in r):  # gaps stay unexpanded
+            cells = list(r)
+            while cells and cells[-1] is None:
+                cells.pop()
+            rows.append((i, cells))
     book.close()
     return rows_to_records(header, rows, path, "xlsx")
+
+
+def check_sheet_dimensions(sheet: Any, path: str | None) -> None:
+    """Refuse a worksheet whose declared range (`<dimension ref="A1:XFD1048576"/>`) is larger
+    than `MAX_CELLS`: read-only openpyxl pads every row to the declared width."""
+    from alsreview.inputs import MAX_CELLS
+
+    rows, cols = sheet.max_row or 0, sheet.max_column or 0
+    if rows * cols > MAX_CELLS:
+        raise ImportFormatError(
+            path,
+            f"worksheet {sheet.title!r} declares {rows:,} rows x {cols:,} columns "
+            f"({rows * cols:,} cells, more than the limit of {MAX_CELLS:,}): refused",
+        )
 
 
 CSV_COLUMNS = [
@@ -309,22 +355,40 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading `'` (OWASP, CSV
+    injection: cells starting with = + - @ tab or carriage return).  Numbers pass as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def _unneutralise(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:2] in _FORMULA_START else value
+
+
 def write_csv(records: list[Record], delimiter: str = ",") -> str:
     """CSV text with the columns above; lists joined by '; '; `label_included` is 1/0/blank
-    so ASReview reads the decisions."""
+    so ASReview reads the decisions.  Formula-like cells are neutralised (`neutralise_cell`);
+    `parse_delimited` removes the added quote again."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for i, rec in enumerate(records, start=1):
         label = {"included": "1", "excluded": "0"}.get(rec.decision or "", "")
-        writer.writerow(
-            [
-                rec.source_id or str(i), rec.title, rec.abstract, "; ".join(rec.authors),
-                rec.journal, rec.journal_abbrev, rec.year or "", rec.volume, rec.issue,
-                rec.pages, rec.doi or "", rec.pmid or "", rec.pmcid or "", rec.nct_id or "",
-                rec.eudract_id or "", "; ".join(rec.keywords), "; ".join(rec.mesh_terms),
-                "; ".join(rec.publication_types), rec.language, rec.url, rec.source,
-                rec.source_id, rec.decision or "", "; ".join(rec.labels), rec.notes, label,
-            ]
-        )  # fmt: skip
+        cells = [
+            rec.source_id or str(i), rec.title, rec.abstract, "; ".join(rec.authors),
+            rec.journal, rec.journal_abbrev, rec.year or "", rec.volume, rec.issue,
+            rec.pages, rec.doi or "", rec.pmid or "", rec.pmcid or "", rec.nct_id or "",
+            rec.eudract_id or "", "; ".join(rec.keywords), "; ".join(rec.mesh_terms),
+            "; ".join(rec.publication_types), rec.language, rec.url, rec.source,
+            rec.source_id, rec.decision or "", "; ".join(rec.labels), rec.notes, label,
+        ]  # fmt: skip
+        writer.writerow([neutralise_cell(v) for v in cells])
     return buf.getvalue()

@@ -12,44 +12,113 @@ import datetime as _dt
 import io
 import os
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from alsreview.evidence import BUNDLED, load_evidence
 from alsreview.evidence.integrity import run_integrity_checks
 from alsreview.evidence.model import EvidenceBase
 from alsreview.report import evidence_sections as es
+from alsreview.report.grade import Override
 from alsreview.report.html import render
 from alsreview.report.section import Figure, Section
 
 
-def review_sections(evidence: EvidenceBase) -> list[Section]:
-    """Every section of the review report, in reading order."""
+def review_sections(
+    evidence: EvidenceBase,
+    *,
+    appraisals: Mapping[str, Any] | None = None,
+    overrides: Iterable[Override] = (),
+    trial: Any = None,
+) -> list[Section]:
+    """Every section of the review report, in reading order.
+
+    Extras: `appraisals` (study id -> `appraisal.Appraisal` or overall judgement) feed the
+    GRADE risk-of-bias domain (None = not appraised, said so in the report); `overrides`
+    replace GRADE judgements with a justification; `trial` (a `trial.TrialAnalysis`) adds
+    the individual-patient trial section."""
+    from alsreview.meta.alsfrs import alsfrs_synthesis
+    from alsreview.report.alsfrs import alsfrs_section
+    from alsreview.report.findings import (
+        bottom_line_section,
+        conclusions_section,
+        rob_from_appraisals,
+        sof_section,
+    )
+    from alsreview.report.sof import summary_of_findings
+
     findings = run_integrity_checks(evidence)
-    sections = [es.overview_section(evidence, findings)]
+    synthesis = alsfrs_synthesis(evidence.studies)
+    rob = rob_from_appraisals(appraisals)
+    appraised = bool(rob) and all(rob.get(s.id) for s in evidence.studies)
+    sof = summary_of_findings(evidence, rob=rob, overrides=overrides, synthesis=synthesis)
+    sections = [
+        bottom_line_section(sof, appraised=appraised),
+        sof_section(sof, appraised=appraised),
+        conclusions_section(evidence, sof),
+        es.overview_section(evidence, findings),
+    ]
     sections += es.prisma_sections(evidence)
     sections += es.studies_sections(evidence)
     sections.append(es.safety_section(evidence))
     sections.append(es.efficacy_section(evidence))
-    sections += synthesis_sections(evidence)
+    sections.append(alsfrs_section(syn=synthesis))
+    if trial is not None:
+        from alsreview.report.trial import trial_section
+
+        sections.append(trial_section(trial))
     sections.append(es.integrity_section(findings))
     sections.append(es.disagreements_section(evidence))
     sections.append(es.sources_section(evidence))
     return sections
 
 
-def synthesis_sections(evidence: EvidenceBase) -> list[Section]:
-    """The ALSFRS-R slope meta-analysis (meta/alsfrs.py)."""
-    from alsreview.report.alsfrs import alsfrs_section
+def build_report(
+    out: str | Path,
+    evidence_path: str | Path | None = None,
+    *,
+    evidence: EvidenceBase | None = None,
+    appraisals: Mapping[str, Any] | None = None,
+    overrides: Iterable[Override] = (),
+    trial: Any = "bundled",
+) -> Path:
+    """Write the report for an evidence base into folder `out`; return the index.html path.
 
-    return [alsfrs_section(evidence.studies)]
-
-
-def build_report(out: str | Path, evidence_path: str | Path | None = None) -> Path:
-    """Write the report for an evidence base into folder `out`; return the index.html path."""
-    evidence = load_evidence(evidence_path)
-    sections = review_sections(evidence)
-    name = str(evidence_path) if evidence_path else f"the bundled evidence base ({BUNDLED})"
+    The evidence base is `evidence`, else the file `evidence_path`, else the bundled one.
+    `trial`: a `TrialAnalysis`, a trial data folder, None, or "bundled" (the bundled trial
+    example, the Syková 2017 trial of the bundled evidence base, when that base is used)."""
+    if evidence is None:
+        evidence = load_evidence(evidence_path)
+        name = str(evidence_path) if evidence_path else f"the bundled evidence base ({BUNDLED})"
+    else:
+        name = str(evidence_path) if evidence_path else "an evidence base given in Python"
+    bundled = evidence_path is None and trial == "bundled"
+    sections = review_sections(
+        evidence,
+        appraisals=appraisals,
+        overrides=overrides,
+        trial=_trial(trial if not bundled else _bundled_trial_folder()) if trial else None,
+    )
     return write_report(out, sections, title=evidence.title, evidence_name=name)
+
+
+def _bundled_trial_folder() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("alsreview.data").joinpath("trial_example")))
+
+
+def _trial(trial: Any) -> Any:
+    """A `TrialAnalysis` from an analysis, a trial data folder/workbook, or None."""
+    if trial is None or trial == "bundled":
+        return None
+    if isinstance(trial, str | Path):
+        from alsreview.trial.analysis import analyze_trial
+        from alsreview.trial.ipd import load_trial
+
+        return analyze_trial(load_trial(trial))
+    return trial
 
 
 def write_report(

@@ -43,6 +43,10 @@ def cell(fact: Fact[Any] | None, text: str | None = None) -> dict[str, Any]:
 def _plain(value: Any) -> str:
     if value is None:
         return "not reported"
+    if isinstance(value, dict):  # {"field": "window", "value": "2 months"} -> "window: 2 months"
+        if set(value) == {"field", "value"}:
+            return f"{value['field']}: {_plain(value['value'])}"
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
     if isinstance(value, list):
         return " + ".join(str(v) for v in value)
     if isinstance(value, float) and value.is_integer():
@@ -105,6 +109,22 @@ def overview_section(evidence: EvidenceBase, findings: list[Finding]) -> Section
     patients = sum(s.patients_enrolled.value or 0 for s in studies)
     groups = cohorts(evidence)
     unique_patients = sum(max(s.patients_enrolled.value or 0 for s in c) for c in groups)
+    no_n = [s.label for s in studies if s.patients_enrolled.value is None]
+    links = [
+        {
+            "studies": " + ".join(s.label for s in c),
+            "basis": sorted(
+                {
+                    f"{p}" + (f" ({p.note})" if p.note else "")
+                    for s in c
+                    for link in s.related
+                    for p in link.provenance
+                }
+            ),
+        }
+        for c in groups
+        if len(c) > 1
+    ]
     disputed = sum(1 for s in studies for f in s.facts().values() if f.disputed)
     html = render(
         "overview.html.j2",
@@ -114,7 +134,10 @@ def overview_section(evidence: EvidenceBase, findings: list[Finding]) -> Section
         n_unique_patients=unique_patients,
         n_cohorts=len(groups),
         n_rct=sum(1 for s in studies if s.design.value == "RCT"),
-        n_cell_types=len({cell_type_of(s) for s in studies}),
+        n_cell_types=len({s.cell_type.value for s in studies if s.cell_type.value}),
+        n_cell_type_missing=sum(1 for s in studies if not s.cell_type.value),
+        no_n=no_n,
+        links=links,
         n_disputed=disputed,
         n_findings=sum(1 for f in findings if f.severity == "error"),
         reviews=[evidence.sources[r.key] for r in evidence.reviews],
@@ -197,6 +220,18 @@ def _flow_rows(review: Review) -> list[dict[str, Any]]:
     return [{"label": label, **cell(fact)} for label, fact in rows if fact is not None]
 
 
+def _patients_text(members: list[Study]) -> str:
+    """ "58 patients", "58 patients; N not reported for 1 study", "N not reported"."""
+    known = [s.patients_enrolled.value for s in members if s.patients_enrolled.value is not None]
+    missing = len(members) - len(known)
+    if not known:
+        return "N not reported"
+    text = f"{sum(known)} patients"
+    if missing:
+        text += f"; N not reported for {missing} {'study' if missing == 1 else 'studies'}"
+    return text
+
+
 def study_row(s: Study) -> dict[str, Any]:
     dose = s.dose
     total = s.total_dose
@@ -210,7 +245,9 @@ def study_row(s: Study) -> dict[str, Any]:
     if sched:
         admin = sched.sessions_text + (" session" if sched.sessions_text == "1" else " sessions")
         if sched.interval and sched.interval.value:
-            admin += f", every {sched.interval.value}"
+            every = sched.interval.value
+            # "monthly", "quarterly or semi-annually" read as they are; "3 months" takes "every"
+            admin += f", {every}" if every.split()[0].endswith("ly") else f", every {every}"
         if sched.injections_per_session and sched.injections_per_session.value:
             admin += f"; {sched.injections_per_session.value} injection(s) per session"
     return {
@@ -242,7 +279,7 @@ def studies_sections(evidence: EvidenceBase) -> list[Section]:
                 "full": tax.cell_types[name].name
                 if by == "cell" and name in tax.cell_types
                 else name,
-                "patients": sum(s.patients_enrolled.value or 0 for s in members),
+                "patients": _patients_text(members),
                 "rows": [study_row(s) for s in members],
             }
             for name, members in grouped(evidence.studies, by)
@@ -261,46 +298,129 @@ def studies_sections(evidence: EvidenceBase) -> list[Section]:
     return out
 
 
-def safety_section(evidence: EvidenceBase) -> Section:
-    from alsreview.report.figures import serious_events_by_route
+def _deaths(s: Study) -> str | None:
+    """Deaths a study reports, with their stated relation to the treatment."""
+    d = s.safety.deaths
+    events = [ae for ae in s.safety.adverse_events if ae.severity == "death"]
+    if d is None or d.value is None:
+        if not events:
+            rel = s.safety.deaths_related
+            if rel is not None and rel.value == 0:
+                return "none attributed to treatment (no total given)"
+            return None
+        n = sum(ae.n_patients or 1 for ae in events)
+    else:
+        n = d.value
+    if n == 0:
+        return "none"
+    causes = ", ".join(f"{ae.term.lower()} ({ae.n_patients or 1})" for ae in events)
+    rel = s.safety.deaths_related
+    relation = (
+        "none related to treatment"
+        if rel is not None and rel.value == 0
+        else "relation not stated"
+        if rel is None or rel.value is None
+        else f"{rel.value} related"
+    )
+    return f"{n}" + (f": {causes}" if causes else "") + f"; {relation}"
 
-    rows = []
+
+def _death_count(s: Study) -> int:
+    d = s.safety.deaths
+    if d is not None and d.value:
+        return d.value
+    return sum(ae.n_patients or 1 for ae in s.safety.adverse_events if ae.severity == "death")
+
+
+def _other_events(s: Study) -> str:
+    """Adverse events not related to the treatment (or relation not stated), with counts."""
+    parts = []
+    for ae in s.safety.adverse_events:
+        if ae.related or ae.severity == "death":
+            continue
+        n = f", {ae.n_patients} patient{'s' if ae.n_patients != 1 else ''}" if ae.n_patients else ""
+        rel = "not related" if ae.related is False else "relation not stated"
+        ser = "serious, " if ae.serious else ""
+        parts.append(f"{ae.term} ({ser}{rel}{n})")
+    return "; ".join(parts)
+
+
+def safety_section(evidence: EvidenceBase) -> Section:
+    """Safety per route and per study: serious events, deaths, procedure-related events.
+
+    Counts are patients with the event / patients exposed where the source prints them;
+    where it does not, the event is listed as "count not printed" (never counted as 1)."""
+    from alsreview.report.figures import serious_events_by_route, serious_status
+    from alsreview.report.sof import design_of, event_category, patients_of, safety_text
+
+    routes = []
     for route, members in grouped(evidence.studies, "route"):
-        serious = []
-        nonserious: dict[str, set[str]] = defaultdict(set)  # term -> studies reporting it
-        deaths_related = 0
+        status = Counter(serious_status(s) for s in members)
+        patients, note = patients_of(members, evidence)
+        cats: dict[str, list[str]] = defaultdict(list)
         for s in members:
+            seen = set()
+            n = s.patients_enrolled.value
             for ae in s.safety.adverse_events:
-                if ae.serious:
-                    serious.append(
-                        {
-                            "term": ae.term,
-                            "study": s.label,
-                            "n": ae.n_patients,
-                            "related": ae.related,
-                        }
-                    )
-                else:
-                    nonserious[ae.term.strip().lower()].add(s.id)
-            if s.safety.deaths_related and s.safety.deaths_related.value:
-                deaths_related += s.safety.deaths_related.value
-        rows.append(
+                if not ae.related or ae.serious:
+                    continue
+                c = event_category(ae.term)
+                if c in seen:
+                    continue
+                seen.add(c)
+                total = sum(
+                    x.n_patients or 0
+                    for x in s.safety.adverse_events
+                    if x.related and not x.serious and event_category(x.term) == c
+                )
+                cats[c].append(f"{s.label} {total}/{n}" if total and n else s.label)
+        deaths = [(s.label, _deaths(s)) for s in members if _death_count(s)]
+        routes.append(
             {
                 "route": route,
                 "studies": len(members),
-                "patients": sum(s.patients_enrolled.value or 0 for s in members),
-                "serious": serious,
-                "serious_related": sum(1 for e in serious if e["related"]),
-                "frequent": sorted(
-                    ((t, len(ids)) for t, ids in nonserious.items()), key=lambda x: (-x[1], x[0])
-                )[:5],
-                "deaths_related": deaths_related,
+                "patients": patients,
+                "patients_note": note,
+                "serious_reported": status["reported"],
+                "serious_none": status["none"],
+                "serious_not_stated": status["not stated"],
+                "procedure": sorted(cats.items(), key=lambda kv: (-len(kv[1]), kv[0])),
+                "deaths": deaths,
             }
         )
+    studies = []
+    for route, members in grouped(evidence.studies, "route"):
+        for s in members:
+            serious, serious_src = safety_text(s, "serious")
+            procedure, procedure_src = safety_text(s, "procedure")
+            studies.append(
+                {
+                    "label": s.label,
+                    "id": s.id,
+                    "route": route,
+                    "design": design_of(s),
+                    "n": s.patients_enrolled.value,
+                    "serious": serious,
+                    "deaths": _deaths(s),
+                    "procedure": procedure,
+                    "other": _other_events(s),
+                    "sources": "; ".join(
+                        sorted(
+                            {
+                                x
+                                for src in (serious_src, procedure_src)
+                                for x in src.split("; ")
+                                if x
+                            }
+                            | {str(p) for ae in s.safety.adverse_events for p in ae.provenance}
+                        )
+                    ),
+                }
+            )
     return Section(
         id="safety",
-        title="Adverse events by route",
-        html=render("safety.html.j2", rows=rows),
+        title="Safety: serious adverse events, deaths and procedure-related events",
+        html=render("safety.html.j2", routes=routes, studies=studies),
         figures=[serious_events_by_route(evidence.studies)],
     )
 
@@ -308,26 +428,58 @@ def safety_section(evidence: EvidenceBase) -> Section:
 ALSFRS_MEASURES = ("alsfrs_r_monthly_decline", "alsfrs_r_change", "alsfrs_r_slope")
 
 
+def statistic_text(g: Any) -> str:
+    """A statistic as shown: value with unit, dispersion with its kind, n."""
+    text = "" if g.estimate is None else f"{g.estimate:g}"
+    if text and g.unit:
+        text += f" {g.unit}"
+    if g.dispersion is not None:
+        text += f" ± {g.dispersion:g} ({g.dispersion_kind})"
+    elif g.low is not None and g.high is not None:
+        kind = f", {g.dispersion_kind}" if g.dispersion_kind else ""
+        text += f" ({g.low:g} to {g.high:g}{kind})"
+    n = f", n = {g.n}" if g.n else ""
+    return f"{g.label}: {text}{n}" if text else f"{g.label}{n}"
+
+
+def measure_label(o: Outcome) -> str:
+    """The measure's name; a "monthly" decline whose source prints no time unit says so."""
+    name = o.measure.replace("_", " ").replace("alsfrs r", "ALSFRS-R")
+    if o.measure == "alsfrs_r_monthly_decline" and any(
+        g.unit and "/month" not in g.unit for g in o.groups if g.estimate is not None
+    ):
+        name = "ALSFRS-R decline (no time unit printed)"
+    return name
+
+
 def outcome_row(s: Study, o: Outcome) -> dict[str, Any]:
-    groups = []
+    groups = [
+        {
+            "text": statistic_text(g),
+            "printed": g.printed,
+            "changes": list(g.changes),
+            "title": f"Printed: {g.printed}. " + " ".join(f"{c}." for c in g.changes)
+            if g.changes
+            else "",
+        }
+        for g in o.groups
+    ]
+    changes = []
     for g in o.groups:
-        text = "" if g.estimate is None else f"{g.estimate:g}"
-        if g.dispersion is not None:
-            text += f" ± {g.dispersion:g} ({g.dispersion_kind})"
-        elif g.low is not None and g.high is not None:
-            text += (
-                f" ({g.low:g} to {g.high:g}{', ' + g.dispersion_kind if g.dispersion_kind else ''})"
-            )
-        n = f", n = {g.n}" if g.n else ""
-        groups.append(f"{g.label}: {text}{n}" if text else f"{g.label}{n}")
+        for c in g.changes:
+            if c not in changes:
+                changes.append(c)
     return {
         "study": s.label,
         "doi": s.citation.doi,
-        "measure": o.measure.replace("_", " ").replace("alsfrs r", "ALSFRS-R"),
+        "measure": measure_label(o),
         "comparison": o.comparison,
         "subgroup": o.subgroup or "all",
         "window": o.window or "",
         "groups": groups,
+        "printed": "; ".join(g.printed for g in o.groups if g.printed),
+        "changes": changes,
+        "flag": o.note if o.note and "not reproduce" in o.note else "",
         "p": str(o.p_value) if o.p_value else "",
         "significant": o.p_value.significant if o.p_value else None,
         "direction": o.direction,

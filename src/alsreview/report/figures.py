@@ -70,44 +70,52 @@ def studies_by_cell_and_route(studies: list[Study]) -> Figure:
     )
 
 
+def serious_status(study: Study) -> str:
+    """What a study reports on serious adverse events related to the treatment: "reported"
+    (at least one), "none" (states there were none), or "not stated"."""
+    if any(ae.serious and ae.related for ae in study.safety.adverse_events):
+        return "reported"
+    fact = study.safety.serious_related_events
+    if fact is not None and fact.value is not None:
+        return "reported" if fact.value > 0 else "none"
+    return "not stated"
+
+
 def plot_serious_events_by_route(studies: list[Study], ax: Any = None) -> Any:
-    """Serious adverse events per route group, split by stated relation to the treatment."""
-    tally: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"related": 0, "not related": 0, "unclear": 0}
-    )
-    n_studies: dict[str, int] = defaultdict(int)
+    """Studies per route group by what they report on serious treatment-related events.
+
+    One unit throughout (studies): per-patient counts exist for one trial only, so they are
+    not mixed in; they are in the safety tables."""
+    kinds = ("reported", "none", "not stated")
+    tally: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(kinds, 0))
     for s in studies:
-        route = route_label(s.routes.value or [])
-        n_studies[route] += 1
-        for ae in s.safety.adverse_events:
-            if ae.serious:
-                kind = (
-                    "related"
-                    if ae.related
-                    else ("not related" if ae.related is False else "unclear")
-                )
-                tally[route][kind] += ae.n_patients or 1
-    routes = sorted(n_studies, key=route_order)
+        tally[route_label(s.routes.value or [])][serious_status(s)] += 1
+    routes = sorted(tally, key=route_order)
     fig, ax = _axes(ax, (6.5, 0.8 + 0.45 * len(routes)))
     left = [0.0] * len(routes)
-    colours = {"related": "#d7301f", "unclear": "#fdae6b", "not related": "#bdbdbd"}
-    for kind in ("related", "unclear", "not related"):
+    colours = {"reported": "#d7301f", "none": "#74c476", "not stated": "#d9d9d9"}
+    labels = {
+        "reported": "serious related event(s) reported",
+        "none": "states none",
+        "not stated": "not stated",
+    }
+    for kind in kinds:
         values = [tally[r][kind] for r in routes]
-        ax.barh(range(len(routes)), values, left=left, color=colours[kind], label=kind)
+        ax.barh(range(len(routes)), values, left=left, color=colours[kind], label=labels[kind])
         left = [a + b for a, b in zip(left, values, strict=True)]
-    ax.set_yticks(range(len(routes)), [f"{r} ({n_studies[r]} studies)" for r in routes])
+    ax.set_yticks(range(len(routes)), routes)
     ax.invert_yaxis()
-    ax.set_xlabel("Patients with a serious adverse event (events where not given)")
-    ax.legend(title="Relation to treatment", fontsize=8, title_fontsize=8, loc="lower right")
-    ax.set_title("Serious adverse events by route", fontsize=10)
+    ax.set_xlabel("Studies")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Serious treatment-related adverse events: studies by route", fontsize=10)
     return fig
 
 
 def serious_events_by_route(studies: list[Study]) -> Figure:
     return Figure(
         name="serious_adverse_events_by_route",
-        caption="Serious adverse events reported per route group, by their stated relation to "
-        "the cells or the procedure.",
+        caption="Studies per route group by what they report on serious adverse events related "
+        "to the cells or the procedure (counted in studies; patient counts in the tables).",
         figure=plot_serious_events_by_route(studies),
     )
 
@@ -120,13 +128,11 @@ def pre_post_pairs(studies: list[Study]) -> list[tuple[str, str, float, float, A
             if o.measure != "alsfrs_r_monthly_decline" or o.comparison != "pre-post":
                 continue
             est = [g for g in o.groups if g.estimate is not None]
-            if len(est) < 2:
-                continue
+            if len(est) < 2 or any(g.unit != "points/month" for g in est):
+                continue  # no monthly rate printed: not on a per-month axis
             pre, post = est[0], est[-1]
             label = s.label + (f" ({o.subgroup})" if o.subgroup and o.subgroup != "all" else "")
-            pairs.append(
-                (label, s.cell_type.value or "?", abs(pre.estimate), abs(post.estimate), o)
-            )
+            pairs.append((label, s.cell_type.value or "?", pre.estimate, post.estimate, o))
     return pairs
 
 
@@ -151,7 +157,7 @@ def plot_alsfrs_pre_post(studies: list[Study], ax: Any = None) -> Any:
     ax.set_yticks(range(len(pairs)), [f"{p[0]} [{p[1]}]" for p in pairs])
     ax.invert_yaxis()
     ax.set_xlabel("ALSFRS-R points lost per month (open: before, filled: after treatment)")
-    ax.set_xlim(left=0)
+    ax.axvline(0, color="0.6", lw=0.8)
     ax.set_title("Monthly ALSFRS-R decline before and after treatment", fontsize=10)
     return fig
 
@@ -162,6 +168,7 @@ def alsfrs_pre_post(studies: list[Study]) -> Figure | None:
     return Figure(
         name="alsfrs_decline_pre_post",
         caption="Monthly ALSFRS-R decline before and after treatment in the studies that report "
-        "both (single-arm, open-label comparisons with the patients' own pre-treatment course).",
+        "both per month (single-arm, open-label comparisons with the patients' own pre-treatment "
+        "course; studies printing no time unit are left out).",
         figure=plot_alsfrs_pre_post(studies),
     )

@@ -7,8 +7,11 @@ parses, XML that is well formed), or `SourceError` after the last retry.
   api_key), spaced evenly and shared by threads.
 - Retries with exponential backoff (base * 2**attempt, capped, with jitter) on 429, 5xx,
   timeouts, dropped connections and truncated bodies (Content-Length not met, or a body
-  that fails the caller's check); a `Retry-After` header (seconds or HTTP date) is honoured.
-  Other 4xx answers are not retried.
+  that fails the caller's check); a `Retry-After` header (seconds or HTTP date) is honoured
+  up to `retry_after_max` (default 120 s; a longer request is capped and the message says
+  so).  Other 4xx answers are not retried.  Every retry is logged (logger
+  `alsreview.sources`, level WARNING) with the attempt and the wait: `alsreview search`
+  prints these, so a dead proxy shows progress instead of silence.
 - An on-disk cache keyed by URL and parameters (secrets such as api_key left out of the key)
   with a maximum age, so an interrupted search re-run does not fetch again what it has;
   only checked bodies are cached.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import logging
 import os
 import random
 import threading
@@ -31,6 +35,8 @@ from typing import Any
 import httpx
 
 from alsreview.errors import SourceError
+
+log = logging.getLogger("alsreview.sources")
 
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 SECRET_PARAMS = frozenset({"api_key", "apikey", "email", "mailto", "tool"})
@@ -83,7 +89,9 @@ class HttpClient:
         retries: int = 6,
         backoff: float = 1.0,
         backoff_max: float = 60.0,
+        retry_after_max: float = 120.0,
         timeout: float = 60.0,
+        connect_timeout: float = 15.0,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         headers: Mapping[str, str] | None = None,
@@ -94,10 +102,11 @@ class HttpClient:
         self.retries = retries
         self.backoff = backoff
         self.backoff_max = backoff_max
+        self.retry_after_max = retry_after_max
         self.sleep = sleep
         self.requests_made = 0
         self._client = httpx.Client(
-            timeout=timeout,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, connect_timeout)),
             transport=transport,
             headers={"User-Agent": USER_AGENT, **(headers or {})},
             follow_redirects=True,
@@ -188,8 +197,23 @@ class HttpClient:
             if attempt == self.retries:
                 break
             delay = self._backoff(attempt)
+            note = ""
             if retry_after is not None:
-                delay = max(delay, min(retry_after, 3600.0))
+                if retry_after > self.retry_after_max:
+                    note = (
+                        f"; the server asked for {retry_after:,.0f} s (Retry-After), "
+                        f"capped at {self.retry_after_max:g} s"
+                    )
+                delay = max(delay, min(retry_after, self.retry_after_max))
+            log.warning(
+                "%s: %s (attempt %d of %d); retrying in %.1f s%s",
+                url,
+                problem,
+                attempt + 1,
+                self.retries + 1,
+                delay,
+                note,
+            )
             self.sleep(delay)
         raise SourceError(f"{url}: failed after {self.retries + 1} attempts; last: {problem}")
 

@@ -11,6 +11,8 @@
     studies, study_records   included studies and the records (reports) linked to each
     extractions  per-reviewer and consensus extractions (JSON in the evidence format)
     fulltexts    full texts as page texts;  papers  the papers extracted facts cite
+    users        web accounts: name, role (owner | reviewer), argon2 password hash
+    web_sessions server-side login sessions: SHA-256 of the cookie token, CSRF token, expiry
 
 The schema itself is created by the Alembic migrations in `store/migrations/`; these
 classes mirror it for queries.  `round` numbers review versions: 0 is the original review,
@@ -186,3 +188,23 @@ class PaperRow(Base):
     __tablename__ = "papers"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))  # owner | reviewer
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("name", name="uq_users_name"),)
+
+
+class WebSession(Base):
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -86,6 +86,12 @@ class PrismaCounts:
 
 def prisma_counts(project: Project, round: int | None = None) -> PrismaCounts:
     """Count the PRISMA 2020 boxes for the whole review (round=None) or one update round."""
+    if round is not None and not 0 <= round <= project.current_round:
+        from alsreview.errors import StoreError
+
+        raise StoreError(
+            f"no update round {round}: this project has rounds 0-{project.current_round}"
+        )
     with project.session() as s:
         iq = select(
             Import.source, Import.n_records, Import.n_duplicates, Import.n_already_retrieved

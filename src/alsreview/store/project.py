@@ -70,12 +70,25 @@ class ImportResult:
 
 
 def make_engine(url: str) -> Engine:
-    """Engine for a project URL; SQLite gets WAL, foreign keys and real transactions."""
-    engine = create_engine(
-        url,
-        json_serializer=lambda o: json.dumps(o, ensure_ascii=False, default=str),
-        future=True,
-    )
+    """Engine for a project URL; SQLite gets WAL, foreign keys and real transactions.
+
+    An unreadable URL or a missing database driver is a `StoreError`, not a traceback."""
+    try:
+        engine = create_engine(
+            url,
+            json_serializer=lambda o: json.dumps(o, ensure_ascii=False, default=str),
+            future=True,
+        )
+    except ImportError as exc:
+        hint = " (pip install 'alsreview[postgres]')" if "psycopg" in str(exc) else ""
+        raise StoreError(
+            f"{_safe_url(url)}: the database driver is not installed: {exc}{hint}"
+        ) from None
+    except (SQLAlchemyError, ValueError) as exc:
+        raise StoreError(
+            f"{_safe_url(url)}: not a usable database URL ({exc}); expected e.g. "
+            "sqlite:///path/project.db or postgresql+psycopg://user@host/db"
+        ) from None
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -111,9 +124,16 @@ def _alembic_config(connection: Any) -> Any:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision (in one transaction)."""
     from alembic import command
+    from alembic.util.exc import CommandError
 
-    with engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), "head")
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+    except CommandError as exc:
+        raise StoreError(
+            f"{_safe_url(engine.url.render_as_string())}: the database schema is at a revision "
+            f"this alsreview does not know ({exc}); was it made by a newer alsreview?"
+        ) from None
 
 
 def schema_revision(engine: Engine) -> str | None:
@@ -375,14 +395,19 @@ class Project:
                     who,
                 )
         except SQLAlchemyError as exc:
+            if "database is locked" in str(exc):
+                raise StoreError(
+                    f"import of {label} rolled back, nothing stored: the project database stayed "
+                    "locked by another command for 30 s; retry when it has finished"
+                ) from exc
             raise StoreError(f"import of {label} failed and was rolled back: {exc}") from exc
         return result
 
     def _existing(self, s: Session) -> list[tuple[int, Record]]:
         rows = s.execute(
-            select(StoredRecord.id, StoredRecord.data).where(StoredRecord.duplicate_of.is_(None))
+            select(StoredRecord.id, _raw_data()).where(StoredRecord.duplicate_of.is_(None))
         )
-        return [(rid, Record.from_dict(data)) for rid, data in rows]
+        return _decode_records(rows)
 
     def _insert(
         self,
@@ -523,11 +548,11 @@ class Project:
     # -- records and screening ----------------------------------------------------------
     def records(self, *, primary_only: bool = False) -> list[tuple[int, Record]]:
         """(store id, Record) for every stored record, in import order."""
-        q = select(StoredRecord.id, StoredRecord.data).order_by(StoredRecord.id)
+        q = select(StoredRecord.id, _raw_data()).order_by(StoredRecord.id)
         if primary_only:
             q = q.where(StoredRecord.duplicate_of.is_(None))
         with self.session() as s:
-            return [(rid, Record.from_dict(d)) for rid, d in s.execute(q)]
+            return _decode_records(s.execute(q))
 
     def duplicate_links(self) -> list[tuple[int, int, str]]:
         """(record id, primary id, reason) for every record marked as a duplicate."""
@@ -609,6 +634,28 @@ class Project:
                 .values(duplicate_of=primary_id, duplicate_reason=reason)
             )
             self._log(s, "dedup.mark", {"record": record_id, "primary": primary_id, "why": reason})
+
+
+def _raw_data() -> Any:
+    """The record JSON as stored (text in SQLite), decoded by `_decode_records`."""
+    from sqlalchemy import Text, type_coerce
+
+    return type_coerce(StoredRecord.data, Text)
+
+
+def _decode_records(rows: Iterable[Any]) -> list[tuple[int, Record]]:
+    """(id, Record) per row; a row whose JSON was damaged outside alsreview is named."""
+    out = []
+    for rid, raw in rows:
+        try:
+            data = json.loads(raw) if isinstance(raw, str | bytes) else raw
+            out.append((rid, Record.from_dict(data)))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise StoreError(
+                f"stored record {rid} is damaged ({type(exc).__name__}: {exc}); "
+                "was the database edited outside alsreview?"
+            ) from None
+    return out
 
 
 def _url_without_password(url: str) -> str:

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from alsreview.errors import AlsreviewError
+from alsreview.errors import AlsreviewError, ValidationError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,6 +154,10 @@ def analyze_trial(
     from alsreview.trial.stability import fvc_stability, weakness_stability
     from alsreview.trial.survival import kaplan_meier
 
+    if not (math.isfinite(progressor_decline) and progressor_decline >= 0):
+        raise ValidationError(
+            f"progressor_decline must be a finite number >= 0, got {progressor_decline}"
+        )
     eff = trial.efficacy_visits()
     skipped: dict[str, str] = {}
     als = eff.dropna(subset=["alsfrs_r"])

@@ -71,7 +71,47 @@ def export_study(
     registration: list[str] | None = None,
     source_key: str | None = None,
 ) -> TrialExport:
-    """Build the Study (and its SourcePaper) from a trial analysis; pydantic validates both."""
+    """Build the Study (and its SourcePaper) from a trial analysis; pydantic validates both
+    and an invalid id, year, cell type or route raises `ValidationError` naming the field."""
+    import pydantic
+
+    from alsreview.errors import ValidationError
+    from alsreview.evidence import pydantic_problems
+
+    try:
+        return _export_study(
+            analysis,
+            study_id=study_id,
+            first_author=first_author,
+            year=year,
+            title=title,
+            cell_type=cell_type,
+            routes=routes,
+            journal=journal,
+            design=design,
+            doi=doi,
+            registration=registration,
+            source_key=source_key,
+        )
+    except pydantic.ValidationError as exc:
+        raise ValidationError(pydantic_problems(exc, "study")) from None
+
+
+def _export_study(
+    analysis: TrialAnalysis,
+    *,
+    study_id: str,
+    first_author: str,
+    year: int,
+    title: str,
+    cell_type: str,
+    routes: list[str],
+    journal: str,
+    design: str,
+    doi: str | None,
+    registration: list[str] | None,
+    source_key: str | None,
+) -> TrialExport:
     from alsreview.evidence.model import SourcePaper, Study
 
     key = source_key or f"{study_id}-ipd"

@@ -47,6 +47,9 @@ SEVERITIES = ("mild", "moderate", "severe", "death")
 SHEETS = ("patients", "visits", "adverse_events")
 _YES = {"yes": True, "y": True, "true": True, "1": True, "x": True}
 _NO = {"no": False, "n": False, "false": False, "0": False, "": False}
+_SEXES = {"m": "M", "male": "M", "f": "F", "female": "F"}
+# "1,000", "12,500.5", "1.000,5": a comma that may group thousands is never guessed
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$|^[+-]?\d+\.\d+,\d*$|.*,.*,")
 
 
 @dataclass(frozen=True)
@@ -108,21 +111,49 @@ def load_trial(path: str | Path) -> TrialData:
 
 
 def _read_csv(f: Path) -> pd.DataFrame:
+    """A CSV of strings; a regular file within the size limit, UTF-8, no NUL bytes, not cut
+    off in the middle of its last row."""
+    import csv
+    import io
+
     import pandas as pd
 
+    from alsreview.inputs import read_text_limited
+
+    text = read_text_limited(f)
+    if text.strip():
+        lines = text.rstrip("\n").split("\n")
+        if not text.endswith("\n") and len(lines) > 1:
+            header, last = next(csv.reader([lines[0]])), next(csv.reader([lines[-1]]))
+            if len(last) < len(header):
+                raise ImportFormatError(
+                    str(f),
+                    f"the file ends in the middle of a row ({len(last)} of {len(header)} "
+                    "cells and no final newline): truncated? refused",
+                    line=len(lines),
+                )
     try:
-        return pd.read_csv(f, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        return pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
+    except pd.errors.ParserError as exc:
         raise ImportFormatError(str(f), f"not a readable CSV file: {exc}") from exc
     except pd.errors.EmptyDataError as exc:
         raise ImportFormatError(str(f), "file is empty") from exc
 
 
 def _read_workbook(path: Path) -> tuple[dict, dict]:
+    import io
+
     import pandas as pd
 
+    from alsreview.inputs import check_zip, read_limited
+
+    data = read_limited(path)
+    check_zip(data, str(path))
+    _check_workbook_extent(data, str(path))
     try:
-        book = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
+        book = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, keep_default_na=False)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise ImportFormatError(str(path), f"not a readable Excel workbook: {exc}") from exc
     frames, names = {}, {}
@@ -136,6 +167,36 @@ def _read_workbook(path: Path) -> tuple[dict, dict]:
             raise ImportFormatError(str(path), f"workbook has no sheet named {sheet!r}")
         frames[sheet] = book[lower[sheet]].map(lambda v: "" if v is None else str(v).strip())
     return frames, names
+
+
+def _check_workbook_extent(data: bytes, path: str) -> None:
+    """Refuse sheets declaring (or, unsized, reaching) more cells than `MAX_CELLS` before
+    pandas builds a frame of them."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from alsreview.inputs import MAX_CELLS
+    from alsreview.records.tabular import check_sheet_dimensions
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise ImportFormatError(path, f"not a readable Excel workbook: {exc}") from exc
+    try:
+        for sheet in book.worksheets:
+            if sheet.max_row is not None and sheet.max_column is not None:
+                check_sheet_dimensions(sheet, path)
+                continue
+            cols = 0
+            for rows, row in enumerate(sheet.iter_rows(values_only=True), start=1):  # unsized
+                cols = max(cols, len(row))
+                if rows * cols > MAX_CELLS:
+                    raise ImportFormatError(
+                        path, f"worksheet {sheet.title!r} reaches more than {MAX_CELLS:,} cells"
+                    )
+    finally:
+        book.close()
 
 
 def parse_trial(
@@ -154,6 +215,8 @@ def parse_trial(
     if adverse_events is None:
         adverse_events = pd.DataFrame({c: pd.Series(dtype=str) for c in AE_COLUMNS})
     pat = _check_patients(patients.astype(str), files["patients"], problems)
+    if pat is not None and pat.empty:
+        problems.append(Problem("no patients: the file has only its header", files["patients"]))
     known = set(pat["patient_id"]) if pat is not None else set()
     vis = _check_visits(visits.astype(str), files["visits"], known, problems)
     ae = _check_aes(adverse_events.astype(str), files["adverse_events"], known, problems)
@@ -190,6 +253,17 @@ def _number(
     if text == "" or text.lower() in ("na", "nan", "-", "−"):
         if required:
             problems.append(Problem("value is required", file, row, col))
+        return math.nan
+    if _THOUSANDS.match(text):
+        problems.append(
+            Problem(
+                f"ambiguous number {text!r}: a thousands separator or a decimal comma? "
+                "write it without separators, with '.' for decimals",
+                file,
+                row,
+                col,
+            )
+        )
         return math.nan
     try:
         x = float(text.replace(",", "."))
@@ -240,8 +314,8 @@ def _check_patients(df: pd.DataFrame, file: str, problems: list[Problem]) -> pd.
             )
         else:
             seen[pid] = row
-        sex = r["sex"].upper()[:1]
-        if sex not in ("M", "F"):
+        sex = _SEXES.get(r["sex"].lower(), "")
+        if not sex:
             problems.append(Problem(f"sex must be M or F, got {r['sex']!r}", file, row, "sex"))
         onset = re.sub(r"\s*\+\s*", "+", r["onset"].lower())
         if onset not in ONSETS:

@@ -50,6 +50,38 @@ class CohortSpec:
     death_rate: float | None = 0.003  # per month at 30 points; None: nobody dies
     death_gain: float = 0.15
 
+    def __post_init__(self) -> None:
+        """Refuse settings no trial can have (NaN/inf, fewer than 2 patients, negative SDs)."""
+        from alsreview.errors import ValidationError
+
+        problems = []
+        numbers = {
+            "score_at_treatment": self.score_at_treatment,
+            "score_sd": self.score_sd,
+            "slope": self.slope,
+            "slope_sd": self.slope_sd,
+            "slope_change": self.slope_change,
+            "residual_sd": self.residual_sd,
+            "death_gain": self.death_gain,
+            **({"floor_knee": self.floor_knee} if self.floor_knee is not None else {}),
+            **({"death_rate": self.death_rate} if self.death_rate is not None else {}),
+        }
+        for name, value in numbers.items():
+            if not math.isfinite(value):
+                problems.append(f"{name} must be a finite number, got {value}")
+            elif name.endswith(("_sd", "_rate", "_gain")) and value < 0:
+                problems.append(f"{name} must not be negative, got {value}")
+        if not all(math.isfinite(m) for m in self.months):
+            problems.append(f"months must be finite numbers, got {self.months}")
+        if self.n_patients < 2:
+            problems.append(f"n_patients must be at least 2, got {self.n_patients}")
+        if not 0 <= self.score_at_treatment <= 48:
+            problems.append(
+                f"score_at_treatment must be within 0-48, got {self.score_at_treatment}"
+            )
+        if problems:
+            raise ValidationError(problems)
+
 
 def simulate_cohort(spec: CohortSpec | None = None, *, seed: int | None = 0) -> TrialData:
     """One simulated trial as a `TrialData` (patient ids S001, S002, ...)."""
@@ -153,6 +185,13 @@ def power(
 ) -> PowerResult:
     """Simulate `n_sim` trials from `spec` and analyse each with both designs."""
     import numpy as np
+
+    from alsreview.errors import ValidationError
+
+    if not 0 < alpha < 1:
+        raise ValidationError(f"alpha must be between 0 and 1 (exclusive), got {alpha}")
+    if n_sim < 1:
+        raise ValidationError(f"n_sim must be at least 1, got {n_sim}")
 
     from alsreview.trial.mixed import piecewise_lmm
     from alsreview.trial.slopes import paired_test, patient_slopes

@@ -1,0 +1,83 @@
+"""The FastAPI application: the JSON API (`api.py`), the pages (`pages.py`), static files.
+
+`create_app(project)` wires one open `Project` into an app; `alsreview serve` runs it with
+uvicorn.  The guards of `security.py` run before every route.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from alsreview.errors import AlsreviewError
+from alsreview.store import Project
+from alsreview.web.security import SECURITY_HEADERS, LoginLimiter, guard
+
+
+def create_app(
+    project: Project,
+    *,
+    secure_cookies: bool = False,
+    limiter: LoginLimiter | None = None,
+    max_upload_bytes: int = 50 * 1024 * 1024,
+) -> FastAPI:
+    """An app serving `project`.  `secure_cookies`: mark cookies Secure (behind TLS)."""
+    from alsreview.web import api, pages
+
+    app = FastAPI(
+        title="alsreview",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(guard)],
+    )
+    app.state.project = project
+    app.state.secure_cookies = secure_cookies
+    app.state.limiter = limiter or LoginLimiter()
+    app.state.max_upload_bytes = max_upload_bytes
+    app.state.routers = (api.router, pages.router)  # every route is in one of these
+    for router in app.state.routers:
+        app.include_router(router)
+    static = resources.files("alsreview.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/") or not _wants_html(request):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return pages.error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(AlsreviewError)
+    async def _library_error(request: Request, exc: AlsreviewError) -> Response:
+        if request.url.path.startswith("/api/") or not _wants_html(request):
+            return JSONResponse({"detail": str(exc)}, status_code=422)
+        return pages.error_page(request, 422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+        ]
+        return JSONResponse({"detail": problems}, status_code=422)
+
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") or "hx-request" in request.headers

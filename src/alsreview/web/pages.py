@@ -1,0 +1,434 @@
+"""Server-rendered pages (Jinja2, autoescaped; htmx swaps fragments).
+
+Each page reads through the same library functions as the CLI and the JSON API.  Forms post
+with the session's CSRF token (a hidden field; htmx also sends it as a header).  Pages that
+htmx requests (`HX-Request`) get a fragment back; plain form posts get a 303 redirect.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader
+
+from alsreview.web import accounts
+from alsreview.web.api import check_login, login_response
+from alsreview.web.security import SESSION_COOKIE, owner_of, session_of
+
+router = APIRouter()
+STAGE_NAMES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
+Stage = Literal["title_abstract", "full_text"]
+_env = Environment(loader=PackageLoader("alsreview.web", "templates"), autoescape=True)
+templates = Jinja2Templates(env=_env)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("session", getattr(request.state, "session", None))
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def project_name(request: Request) -> str:
+    root = request.app.state.project.root
+    return root.resolve().name if root is not None else "alsreview"
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    if status == 401:
+        return render(request, "login.html", 401, project_name=project_name(request))
+    return render(request, "error.html", status, status=status, message=message, title="Error")
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def back(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# -- login ------------------------------------------------------------------------------
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    return render(request, "login.html", project_name=project_name(request), title="Log in")
+
+
+@router.post("/login")
+def login_form(
+    request: Request, username: str = Form(max_length=128), password: str = Form(max_length=1024)
+) -> Response:
+    try:
+        user = check_login(request, username, password)
+    except HTTPException as exc:
+        return render(
+            request,
+            "login.html",
+            exc.status_code,
+            project_name=project_name(request),
+            error=str(exc.detail),
+            title="Log in",
+        )
+    response = back("/")
+    login_response(request, user, response)
+    return response
+
+
+@router.post("/logout")
+def logout_form(request: Request) -> Response:
+    accounts.end_session(request.app.state.project, request.cookies.get(SESSION_COOKIE))
+    response = back("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# -- dashboard --------------------------------------------------------------------------
+def stage_progress(request: Request, stage: str) -> dict[str, Any]:
+    """Per-stage progress: records eligible, decisions per reviewer, and (once unblinded)
+    how many records are agreed, in conflict, resolved or pending."""
+    from alsreview.screening import eligible_records, is_blinded
+    from alsreview.store import decisions as store_decisions
+
+    project = request.app.state.project
+    eligible = len(eligible_records(project, stage))
+    votes = store_decisions.current_votes(project, stage)
+    per_reviewer: dict[str, int] = {}
+    for by in votes.values():
+        for who in by:
+            per_reviewer[who] = per_reviewer.get(who, 0) + 1
+    blinded = is_blinded(project, stage)
+    statuses: dict[str, int] = {}
+    if not blinded:
+        for st in store_decisions.record_statuses(project, stage).values():
+            statuses[st.status] = statuses.get(st.status, 0) + 1
+    return {
+        "stage": stage,
+        "stage_name": STAGE_NAMES[stage],
+        "eligible": eligible,
+        "per_reviewer": dict(sorted(per_reviewer.items())),
+        "blinded": blinded,
+        "statuses": statuses,
+        "required": store_decisions.reviewers_required(project, stage),
+    }
+
+
+def dashboard_context(request: Request) -> dict[str, Any]:
+    from alsreview.store.prisma import prisma_counts
+
+    project = request.app.state.project
+    return {
+        "counts": prisma_counts(project),
+        "progress": [stage_progress(request, st) for st in STAGE_NAMES],
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request) -> HTMLResponse:
+    session_of(request)
+    return render(
+        request,
+        "dashboard.html",
+        nav="dashboard",
+        title="Dashboard",
+        project_name=project_name(request),
+        **dashboard_context(request),
+    )
+
+
+@router.get("/dashboard/live", response_class=HTMLResponse)
+def dashboard_live(request: Request) -> HTMLResponse:
+    """The dashboard's figures alone: htmx refreshes them every 15 s."""
+    session_of(request)
+    return render(request, "dashboard_live.html", **dashboard_context(request))
+
+
+@router.post("/stages/{stage}/reviewers")
+def reviewers_form(stage: Stage, request: Request, n: int = Form(ge=1, le=10)) -> Response:
+    from alsreview.screening import set_reviewers_required
+
+    session = owner_of(request)
+    set_reviewers_required(request.app.state.project, stage, n, session.user.name)
+    return back("/")
+
+
+# -- screening --------------------------------------------------------------------------
+
+
+def exclusion_reasons(request: Request) -> list[Any]:
+    return list(request.app.state.project.protocol.exclusion_reasons)
+
+
+def screen_context(request: Request, stage: str, last: Any = None) -> dict[str, Any]:
+    """What the screening card shows: the caller's next record by the ranking."""
+    from alsreview.screening import next_record
+
+    session = session_of(request)
+    project = request.app.state.project
+    found = next_record(project, session.user.name, stage)
+    return {
+        "stage": stage,
+        "stage_name": STAGE_NAMES[stage],
+        "next": found,
+        "segments": highlighted(request, found.record) if found else None,
+        "reasons": exclusion_reasons(request),
+        "last": last,
+    }
+
+
+def highlighted(request: Request, record: Any) -> dict[str, list[tuple[str, bool]]]:
+    """Title and abstract split into (text, is a protocol term) segments for <mark>."""
+    from alsreview.screening.highlight import highlight_terms, protocol_terms
+
+    terms = protocol_terms(request.app.state.project.protocol)
+    return {
+        "title": highlight_terms(record.title or "", terms),
+        "abstract": highlight_terms(record.abstract or "", terms),
+    }
+
+
+@router.get("/screen", response_class=HTMLResponse)
+def screen_page(request: Request, stage: Stage = "title_abstract") -> HTMLResponse:
+    return render(
+        request,
+        "screen.html",
+        nav="screen",
+        title=f"Screening: {STAGE_NAMES[stage]}",
+        **screen_context(request, stage),
+    )
+
+
+@router.post("/screen/decide")
+def screen_decide(
+    request: Request,
+    record_id: int = Form(),
+    stage: Stage = Form(),
+    decision: Literal["include", "exclude", "maybe", "not_retrieved"] = Form(),
+    reason: str = Form("", max_length=64),
+    note: str = Form("", max_length=4000),
+) -> Response:
+    from alsreview.screening import decide
+
+    session = session_of(request)
+    word = {"include": "included", "exclude": "excluded"}.get(decision, decision)
+    vote = decide(
+        request.app.state.project,
+        session.user.name,
+        record_id,
+        stage,
+        word,
+        reason=reason or None,
+        note=note,
+    )
+    if not is_htmx(request):
+        return back(f"/screen?stage={stage}")
+    return render(request, "screen_card.html", **screen_context(request, stage, last=vote))
+
+
+@router.post("/screen/undo")
+def screen_undo(request: Request, record_id: int = Form(), stage: Stage = Form()) -> Response:
+    from alsreview.screening import undo
+
+    session = session_of(request)
+    undo(request.app.state.project, session.user.name, record_id, stage)
+    if not is_htmx(request):
+        return back(f"/screen?stage={stage}")
+    return render(request, "screen_card.html", **screen_context(request, stage))
+
+
+# -- conflicts --------------------------------------------------------------------------
+@router.get("/conflicts", response_class=HTMLResponse)
+def conflicts_page(request: Request, stage: Stage = "title_abstract") -> HTMLResponse:
+    from alsreview.screening import conflicts, is_blinded
+
+    session_of(request)
+    project = request.app.state.project
+    blinded = is_blinded(project, stage)
+    rows = [] if blinded else conflicts(project, stage, include_resolved=True)
+    records = dict(project.records(primary_only=True)) if rows else {}
+    return render(
+        request,
+        "conflicts.html",
+        nav="conflicts",
+        title="Conflicts",
+        stage=stage,
+        stage_name=STAGE_NAMES[stage],
+        blinded=blinded,
+        rows=rows,
+        records=records,
+        reasons=exclusion_reasons(request),
+    )
+
+
+@router.post("/stages/{stage}/unblind")
+def unblind_form(stage: Stage, request: Request) -> Response:
+    from alsreview.screening import unblind
+
+    session = owner_of(request)
+    unblind(request.app.state.project, stage, session.user.name)
+    return back(f"/conflicts?stage={stage}")
+
+
+@router.post("/conflicts/{record_id}/resolve")
+def resolve_form(
+    record_id: int,
+    request: Request,
+    stage: Stage = Form(),
+    decision: Literal["included", "excluded", "not_retrieved"] = Form(),
+    method: Literal["third_reviewer", "consensus"] = Form(),
+    why: str = Form(min_length=1, max_length=4000),
+    reason: str = Form("", max_length=64),
+) -> Response:
+    from alsreview.screening import resolve
+
+    session = owner_of(request)
+    resolve(
+        request.app.state.project,
+        record_id,
+        stage,
+        decision,
+        resolved_by=session.user.name,
+        method=method,
+        why=why,
+        reason=reason or None,
+    )
+    return back(f"/conflicts?stage={stage}")
+
+
+# -- appraisal --------------------------------------------------------------------------
+Tool = Literal["jbi-rct", "jbi-quasi", "rob2", "rob2-cluster", "robins-i"]
+
+
+def appraisal_answers(params: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Answers (`q:<question id>`) and domain judgements (`d:<domain id>`) from a form."""
+    answers = {k[2:]: v for k, v in params.items() if k.startswith("q:") and v}
+    domains = {k[2:]: v for k, v in params.items() if k.startswith("d:") and v}
+    return answers, domains
+
+
+def judge_answers(tool: str, effect: str | None, params: Any) -> dict[str, Any]:
+    """The algorithm's judgement of a (partly) filled form, or the problems still open."""
+    from alsreview.appraisal import judge, load_instrument
+    from alsreview.errors import ValidationError
+
+    inst = load_instrument(tool)
+    answers, domains = appraisal_answers(params)
+    try:
+        result = judge(inst, {**answers, **domains}, effect=effect or None, name="form")
+    except ValidationError as exc:
+        return {"appraisal": None, "problems": [p.message for p in exc.problems]}
+    return {"appraisal": result, "problems": []}
+
+
+@router.get("/appraisal", response_class=HTMLResponse)
+def appraisal_index(request: Request) -> HTMLResponse:
+    from alsreview.appraisal import TOOLS, load_instrument
+    from alsreview.screening import full_text_queue
+
+    session_of(request)
+    project = request.app.state.project
+    records = dict(project.records(primary_only=True))
+    studies = [(rid, records[rid]) for rid in full_text_queue(project) if rid in records]
+    tools = [(t, load_instrument(t).name) for t in TOOLS]
+    return render(
+        request,
+        "appraisal_index.html",
+        nav="appraisal",
+        title="Appraisal",
+        studies=studies,
+        tools=tools,
+    )
+
+
+@router.get("/appraisal/form", response_class=HTMLResponse)
+def appraisal_form(
+    request: Request, tool: Tool, record_id: int, effect: str | None = None
+) -> HTMLResponse:
+    from alsreview.appraisal import load_instrument
+
+    session_of(request)
+    project = request.app.state.project
+    record = dict(project.records(primary_only=True)).get(record_id)
+    if record is None:
+        raise HTTPException(404, f"no record {record_id} in this project")
+    inst = load_instrument(tool)
+    effect = effect if effect in inst.effects else (inst.effects[0] if inst.effects else None)
+    return render(
+        request,
+        "appraisal_form.html",
+        nav="appraisal",
+        title=f"{inst.name}: record {record_id}",
+        inst=inst,
+        tool=tool,
+        effect=effect,
+        record_id=record_id,
+        record=record,
+        # reviewer judgements: required where the tool has no algorithm ("Assessor"),
+        # optional (checked) where it has one, not asked where items are the domains (JBI)
+        domain_kind={d.id: type(d.variant(effect).algorithm).__name__ for d in inst.domains},
+        **judge_answers(tool, effect, {}),
+    )
+
+
+@router.get("/appraisal/judge", response_class=HTMLResponse)
+def appraisal_judge(request: Request, tool: Tool, effect: str | None = None) -> HTMLResponse:
+    """The live judgement fragment: htmx sends the form's answers on every change."""
+    session_of(request)
+    return render(
+        request, "appraisal_judgement.html", **judge_answers(tool, effect, request.query_params)
+    )
+
+
+# -- exports ----------------------------------------------------------------------------
+EXPORT_TYPES = {
+    "ris": "application/x-research-info-systems",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "bib": "application/x-bibtex; charset=utf-8",
+}
+
+
+def download(body: bytes | str, filename: str, media_type: str) -> Response:
+    """An attachment (never rendered by the browser as a page)."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/exports", response_class=HTMLResponse)
+def exports_page(request: Request) -> HTMLResponse:
+    session_of(request)
+    return render(request, "exports.html", nav="exports", title="Exports", formats=EXPORT_TYPES)
+
+
+@router.get("/exports/records.{fmt}")
+def export_records(fmt: Literal["ris", "csv", "tsv", "bib"], request: Request) -> Response:
+    """The project's records with their settled decisions, written by `write_records`
+    (CSV cells that a spreadsheet would run as formulas are neutralised there)."""
+    import tempfile
+    from pathlib import Path
+
+    from alsreview.records import write_records
+    from alsreview.store.export import records_with_decisions
+
+    session_of(request)
+    records = records_with_decisions(request.app.state.project)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_records(records, Path(tmp) / f"records.{fmt}")
+        body = path.read_bytes()
+    return download(body, f"records.{fmt}", EXPORT_TYPES[fmt])
+
+
+@router.get("/exports/prisma.{fmt}")
+def export_prisma(fmt: Literal["svg", "png"], request: Request) -> Response:
+    """The PRISMA 2020 flow diagram of the project's current counts."""
+    from alsreview.report.prisma import draw_prisma, prisma_png
+    from alsreview.store.prisma import prisma_counts
+
+    session_of(request)
+    flow = prisma_counts(request.app.state.project).to_flow()
+    if fmt == "svg":
+        return download(draw_prisma(flow), "prisma.svg", "image/svg+xml")
+    return download(prisma_png(flow), "prisma.png", "image/png")
