@@ -155,8 +155,11 @@ def test_every_stage_through_the_cli(tmp_path, db, capsys):
     # the consensus value, not bob's, is what the report shows for Syková's analysed patients
     with Project.open(proj) as project:
         from alsreview.extraction.review import project_evidence
+        from alsreview.store.extractions import studies
 
         base = project_evidence(project).base
+        linked = {st.id: st.record_ids for st in studies(project)}
+    assert all(len(ids) == 1 for ids in linked.values()), linked  # linked by DOI on `add`
     assert base.study("sykova2017").patients_analysed.value == 23
     assert sorted(s.id for s in base.studies) == ["berry2019", "oh2015", "petrou2016", "sykova2017"]
 
