@@ -4,8 +4,8 @@ In: an open `Project`.  Out: report sections: the project's evidence base (extra
 consensus per study, `extraction.review.project_evidence`) goes through the same sections as
 the bundled base; the PRISMA 2020 flow is drawn from the store's counts
 (`store.prisma.prisma_counts`; a living update in the updated-review layout); risk of bias
-from the appraisals where present; the trial section when a trial data folder is attached
-(`alsreview trial attach`).
+from the project's appraisals (robvis figures; their overall judgements feed GRADE); the
+trial section when a trial data folder is attached (`alsreview trial attach`).
 """
 
 from __future__ import annotations
@@ -65,67 +65,43 @@ def prisma_section(project: Project, pending: tuple[str, ...] = ()) -> Section:
     return Section(id="prisma-project", title=title, html=html, figures=[figure])
 
 
-def rob_section(project: Project) -> Section | None:
-    """Risk-of-bias table of every tool used in the project (None when nothing appraised)."""
+def _appraisals(project: Project) -> tuple[list[Any], dict[str, list[str]], dict[str, str]]:
+    """robvis tables per tool used, the studies left unresolved, and study -> overall."""
     from alsreview.appraisal.assessments import current_judgements
-    from alsreview.appraisal.instrument import load_instrument
+    from alsreview.appraisal.table import RobTable
     from alsreview.store.appraisals import current_appraisals
 
-    tools_used = sorted({a.tool for a in current_appraisals(project)})
-    if not tools_used:
-        return None
-    tools: list[dict[str, Any]] = []
-    unresolved: list[str] = []
-    for tool in tools_used:
+    tables, unresolved, overall = [], {}, {}
+    for tool in sorted({a.tool for a in current_appraisals(project)}):
         cj = current_judgements(project, tool)
-        inst = load_instrument(tool)
-        domains = [d.id for d in inst.domains]
-        rows = []
-        for (study, outcome), a in sorted(cj.chosen.items()):
-            values = a.values()
-            rows.append(
-                {
-                    "study": study,
-                    "outcome": outcome,
-                    "judgements": [values.get(d, "") for d in domains],
-                    "overall": a.overall,
-                    "by": "consensus" if a.kind == "consensus" else a.reviewer,
-                }
-            )
-        tools.append({"name": inst.name, "domains": domains, "rows": rows})
-        unresolved += [f"{s}{f' ({o})' if o else ''} [{tool}]" for s, o in cj.unresolved]
-    html = render("project_rob.html.j2", tools=tools, unresolved=unresolved)
-    return Section(id="risk-of-bias", title="Risk of bias", html=html)
-
-
-def trial_section_of(project: Project) -> Section | None:
-    """The attached trial's analysis section, or None."""
-    from alsreview.trial.attach import attached_trial
-
-    trial = attached_trial(project)
-    if trial is None:
-        return None
-    from alsreview.report.trial import trial_section
-    from alsreview.trial.analysis import analyze_trial
-
-    return trial_section(analyze_trial(trial), section_id="trial")
+        tables.append(RobTable.from_store(project, tool))
+        unresolved[tool] = [f"{s} ({o})" if o else s for s, o in cj.unresolved]
+        for study, judgement in cj.overall().items():
+            overall.setdefault(study, judgement)
+    return tables, unresolved, overall
 
 
 def project_sections(project: Project) -> tuple[str, list[Section], tuple[str, ...]]:
     """(title, sections, studies left out) of the project's report."""
     from alsreview.extraction.review import project_evidence
     from alsreview.report.build import review_sections
+    from alsreview.report.robvis import appraisal_section
+    from alsreview.trial.attach import attached_trial
 
     pe = project_evidence(project)
-    sections = review_sections(pe.base)
-    extra = [prisma_section(project, pe.pending)]
-    rob = rob_section(project)
-    trial = trial_section_of(project)
-    at = next((i for i, s in enumerate(sections) if s.id == "overview"), -1) + 1
-    sections[at:at] = extra
-    after = [s for s in (rob, trial) if s is not None]
-    tail = next((i for i, s in enumerate(sections) if s.id == "integrity"), len(sections))
-    sections[tail:tail] = after
+    tables, unresolved, overall = _appraisals(project)
+    trial = attached_trial(project)
+    analysis = None
+    if trial is not None:
+        from alsreview.trial.analysis import analyze_trial
+
+        analysis = analyze_trial(trial)
+    sections = review_sections(pe.base, appraisals=overall or None, trial=analysis)
+    for i, sec in enumerate(sections):
+        if sec.id == "risk-of-bias":  # the project's own appraisals, with robvis figures
+            sections[i] = appraisal_section(pe.base, tables=tables, unresolved=unresolved)
+    at = next((i for i, sec in enumerate(sections) if sec.id == "overview"), -1) + 1
+    sections.insert(at, prisma_section(project, pe.pending))
     return pe.base.title, sections, pe.pending
 
 
