@@ -224,3 +224,33 @@ def test_first_screen_and_sof_in_a_real_browser(bundled_report, browser, tmp_pat
     assert len(table.find_elements("css selector", "tr[data-outcome]")) == 15
     shot = tmp_path / "sof.png"
     assert table.screenshot(str(shot)) and shot.stat().st_size > 10_000
+
+
+def test_trial_table_2_is_said_to_reproduce(tree):
+    (p,) = tree.xpath("//section[@id='trial']//p[@data-reproduces]")
+    assert p.get("data-reproduces") == "yes"
+    rows = tree.xpath("//table[@data-table='trial-reproduction']//tbody/tr")
+    cells = [[c.text_content() for c in r.xpath("./td")] for r in rows]
+    # 002 Table 2, bottom row: 51.2 ± 1.7, 38.1 ± 4.2, 29.5 ± 1.0, 88.8 ± 2.3 (mean ± SEM)
+    assert [c[1] for c in cells] == ["51.2", "1.7", "38.1", "4.2", "29.5", "1.0", "88.8", "2.3"]
+    assert all(c[1] == c[2] and c[3] == "yes" for c in cells)
+
+
+def test_a_table_that_does_not_reproduce_is_said_so():
+    from alsreview.report.trial import reproduction
+    from alsreview.trial.analysis import analyze_trial
+    from alsreview.trial.ipd import load_trial
+
+    evidence = load_evidence()
+    table = next(t for t in evidence.tables if t.id == "Table 2")
+    stated = [
+        s.model_copy(update={"value": s.value.model_copy(update={"value": 51.3})})
+        if s.label == "age (mean)"
+        else s
+        for s in table.stated_totals
+    ]
+    bad = table.model_copy(update={"stated_totals": stated})
+    trial = analyze_trial(load_trial(ROOT / "src" / "alsreview" / "data" / "trial_example"))
+    check = reproduction(trial, bad)
+    assert check["reproduces"] is False
+    assert [r["what"] for r in check["rows"] if not r["same"]] == ["age (years): mean"]

@@ -67,7 +67,15 @@ def review_sections(
     if trial is not None:
         from alsreview.report.trial import trial_section
 
-        sections.append(trial_section(trial))
+        printed = next(
+            (
+                t
+                for t in evidence.tables
+                if t.id == "Table 2" and evidence.sources[t.review].kind == "trial report"
+            ),
+            None,
+        )
+        sections.append(trial_section(trial, figures=False, printed=printed))
     sections.append(es.integrity_section(findings))
     sections.append(es.disagreements_section(evidence))
     sections.append(es.sources_section(evidence))
@@ -169,7 +177,7 @@ def render_figures(figures: list[Figure]) -> list[tuple[str, bytes | None]]:
     """
     import multiprocessing as mp
 
-    workers = min(len(figures), os.cpu_count() or 1)
+    workers = min(len(figures), _usable_cores())
     if workers < 2 or "fork" not in mp.get_all_start_methods():
         return [render_figure(f) for f in figures]
     global _PENDING
@@ -179,6 +187,14 @@ def render_figures(figures: list[Figure]) -> list[tuple[str, bytes | None]]:
             return pool.map(_render_pending, range(len(figures)), chunksize=1)
     finally:
         _PENDING = []
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (its affinity, e.g. under `taskset`), not the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _render_pending(i: int) -> tuple[str, bytes | None]:
@@ -193,6 +209,12 @@ def render_figure(fig: Figure) -> tuple[str, bytes | None]:
         return fig.svg, fig.png
     import matplotlib
 
+    mpl = fig.figure
+    if mpl.get_layout_engine() is not None:
+        # lay the figure out once, then keep it: each savefig would otherwise re-run a
+        # constrained layout (half the rendering time of a figure)
+        mpl.draw_without_rendering()
+        mpl.set_layout_engine("none")
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": fig.name}):
         buf = io.StringIO()
         fig.figure.savefig(buf, format="svg", metadata={"Date": None})
