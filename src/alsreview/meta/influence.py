@@ -168,7 +168,7 @@ def influence(fit: Any) -> InfluenceResult:
     A study is flagged when |DFFITS| > 3 sqrt(p/(k-p)), P(chi2_p < D) > 0.5,
     h > 3p/k, or any |DFBETAS| > 1.
     """
-    from scipy.stats import chi2
+    from alsreview.meta.distributions import chi2_sf
 
     if getattr(fit, "user_weights", None) is not None:
         raise ValidationError("influence diagnostics are implemented for the default weights")
@@ -221,7 +221,7 @@ def influence(fit: Any) -> InfluenceResult:
     with np.errstate(invalid="ignore"):
         is_infl = (
             (np.abs(dffits) > 3 * np.sqrt(p / (k - p)))
-            | (chi2.cdf(cook_d, p) > 0.5)
+            | (1 - chi2_sf(cook_d, p) > 0.5)
             | (hat > 3 * p / k)
             | np.any(np.abs(dfbs) > 1, axis=1)
         )

@@ -140,21 +140,21 @@ def _study_effects(
 
 def _heterogeneity(QE: float, k: int) -> tuple[float, float, float]:
     """QEp, I2 (%), H2 from Cochran's Q on k studies (metafor: I2 = 100 (Q-(k-1))/Q)."""
-    from scipy.stats import chi2
+    from alsreview.meta.distributions import chi2_sf
 
     if k > 1:
-        return float(chi2.sf(QE, k - 1)), max(0.0, 100 * (QE - (k - 1)) / QE), QE / (k - 1)
+        return float(chi2_sf(QE, k - 1)), max(0.0, 100 * (QE - (k - 1)) / QE), QE / (k - 1)
     return 1.0, 0.0, 1.0
 
 
 def _z_inference(beta: float, se: float, level: float) -> tuple[float, float, float, float]:
-    from scipy.stats import norm
+    from alsreview.meta.distributions import norm_ppf, norm_sf
 
     if not (math.isfinite(beta) and math.isfinite(se)):
         return math.nan, math.nan, math.nan, math.nan
-    crit = norm.isf((1 - level / 100) / 2)
+    crit = float(norm_ppf(1 - (1 - level / 100) / 2))
     zval = beta / se
-    return zval, float(2 * norm.sf(abs(zval))), beta - crit * se, beta + crit * se
+    return zval, float(2 * norm_sf(abs(zval))), beta - crit * se, beta + crit * se
 
 
 @dataclass(frozen=True)
@@ -335,7 +335,7 @@ def _or_tests(t: Tables, beta: float, correct: bool) -> dict:
     expected under the common MH odds ratio (root of a quadratic); Tarone's correction
     subtracts sum(ai - N11)^2 / sum(1/(1/N11 + 1/N12 + 1/N21 + 1/N22)).
     """
-    from scipy.stats import chi2
+    from alsreview.meta.distributions import chi2_sf
 
     a, b, c, d = t.ai, t.bi, t.ci, t.di
     n1, n2 = a + b, c + d
@@ -346,7 +346,7 @@ def _or_tests(t: Tables, beta: float, correct: bool) -> dict:
         dev = (abs(np.sum(a - (n1 / N) * xt)) - (0.5 if correct else 0.0)) ** 2
         CO = dev / np.sum((n1 / N) * (n2 / N) * (xt * (yt / N)))
         MH = dev / np.sum((n1 / N) * (n2 / N) * (xt * (yt / (N - 1))))
-        out.update(CO=float(CO), COp=float(chi2.sf(CO, 1)), MH=float(MH), MHp=float(chi2.sf(MH, 1)))
+        out.update(CO=float(CO), COp=float(chi2_sf(CO, 1)), MH=float(MH), MHp=float(chi2_sf(MH, 1)))
     if not math.isfinite(beta):
         out["k_pos"] = 0
         return out
@@ -369,7 +369,7 @@ def _or_tests(t: Tables, beta: float, correct: bool) -> dict:
     TA = max(0.0, BD - float(np.sum(resid) ** 2 / np.sum(1 / inv)))
     out.update(BD=BD, TA=TA, k_pos=k_pos)
     if k_pos > 1:
-        out.update(BDp=float(chi2.sf(BD, k_pos - 1)), TAp=float(chi2.sf(TA, k_pos - 1)))
+        out.update(BDp=float(chi2_sf(BD, k_pos - 1)), TAp=float(chi2_sf(TA, k_pos - 1)))
     return out
 
 
