@@ -56,7 +56,10 @@ def test_randomised_alsfrs_row_holds_both_trials_and_the_phase_3_result(tree):
     assert row.get("data-patients") == "244"  # 48 + 196 (Blume Table 1)
     text = " ".join(row.text_content().split())
     assert "p = 0.45" in text and "Pooled" not in text
-    assert "very low" in text and "very uncertain" in text
+    # Blume appraised both trials "low or moderate" (JBI); no CI printed and 244 < 400
+    # patients: imprecision very serious -> low certainty, "may"
+    assert "low" in text and "imprecision: very serious (-2)" in text
+    assert "may result in little to no difference in functional decline" in text
 
 
 def test_only_the_before_after_cohorts_are_pooled_and_match_metafor(tree):
@@ -76,14 +79,32 @@ def test_statements_match_the_certainty_shown(tree):
             assert statement.startswith("No ") and "evidence" in statement
             continue
         wording = {"very low": "very uncertain", "low": " may ", "moderate": "probably"}
-        if cert[0] in wording:
+        if statement.startswith("It is unclear whether"):  # no direction to state
+            assert cert[0] != "very low"
+        elif cert[0] in wording:
             assert wording[cert[0]] in statement, (cert, statement)
 
 
-def test_risk_of_bias_is_said_to_be_not_appraised(tree):
-    assert tree.xpath("//section[@id='bottom-line']//p[@data-rob='not appraised']")
+def test_risk_of_bias_source_and_gaps_are_said(tree):
+    (note,) = tree.xpath("//section[@id='bottom-line']//p[@data-rob]")
+    assert note.get("data-rob") == "partly appraised"
+    text = " ".join(note.text_content().split())
+    # Blume (Results): every included study at low or moderate risk; Khalid appraises none
+    assert "blume2026: low or moderate" in text and "18 of 21 studies" in text
+    assert "not appraised : Sobus A 2018, Staff NP 2016, Mohseni R 2022" in text.replace(
+        "not appraised:", "not appraised :"
+    )
     reasons = text_of(tree, "//table[@data-table='sof']//li[@data-domain='risk_of_bias']")
-    assert "not yet appraised" in reasons
+    assert "no control group" in reasons and "judged at low or moderate risk" in reasons
+
+
+def test_without_appraisals_the_report_says_so(tmp_path):
+    index = build_report(tmp_path / "o", appraisals={}, trial=None)
+    tree = lxml_html.parse(str(index))
+    (note,) = tree.xpath("//section[@id='bottom-line']//p[@data-rob]")
+    assert note.get("data-rob") == "not appraised"
+    reasons = text_of(tree, "//table[@data-table='sof']//li[@data-domain='risk_of_bias']")
+    assert "not appraised (100% of the patients)" in reasons
 
 
 def test_appraisals_and_overrides_change_the_rating(tmp_path):
@@ -98,7 +119,7 @@ def test_appraisals_and_overrides_change_the_rating(tmp_path):
     index = build_report(tmp_path / "o", appraisals=rob, overrides=[ov], trial=None)
     page = index.read_text("utf-8")
     assert "checked: test says so" in page and "the rule said:" in page
-    assert 'data-rob="not appraised"' not in page
+    assert 'data-rob="appraised"' in page
 
 
 def test_safety_keeps_the_trials_deaths_and_headaches(tree):

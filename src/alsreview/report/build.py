@@ -34,8 +34,10 @@ def review_sections(
 ) -> list[Section]:
     """Every section of the review report, in reading order.
 
-    Extras: `appraisals` (study id -> `appraisal.Appraisal` or overall judgement) feed the
-    GRADE risk-of-bias domain (None = not appraised, said so in the report); `overrides`
+    Extras: `appraisals` (study id -> `appraisal.Appraisal`, published appraisal or overall
+    judgement) feed the GRADE risk-of-bias domain; None = the bundled published appraisals
+    of these studies (`appraisal.bundled`), {} = none (the report says what was appraised
+    and by whom); `overrides`
     replace GRADE judgements with a justification; `trial` (a `trial.TrialAnalysis`) adds
     the individual-patient trial section."""
     from alsreview.meta.alsfrs import alsfrs_synthesis
@@ -43,19 +45,24 @@ def review_sections(
     from alsreview.report.findings import (
         bottom_line_section,
         conclusions_section,
+        published_appraisals,
         rob_from_appraisals,
+        rob_status,
         sof_section,
     )
     from alsreview.report.sof import summary_of_findings
 
     findings = run_integrity_checks(evidence)
     synthesis = alsfrs_synthesis(evidence.studies)
+    source = "given"
+    if appraisals is None:
+        appraisals, source = published_appraisals(evidence), "published"
     rob = rob_from_appraisals(appraisals)
-    appraised = bool(rob) and all(rob.get(s.id) for s in evidence.studies)
+    status = rob_status(evidence, rob, appraisals, source)
     sof = summary_of_findings(evidence, rob=rob, overrides=overrides, synthesis=synthesis)
     sections = [
-        bottom_line_section(sof, appraised=appraised),
-        sof_section(sof, appraised=appraised),
+        bottom_line_section(sof, rob=status),
+        sof_section(sof, rob=status),
         conclusions_section(evidence, sof),
         es.overview_section(evidence, findings),
     ]
