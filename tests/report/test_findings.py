@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 
 from alsreview.evidence import load_evidence
 from alsreview.report.build import build_report
-from alsreview.report.grade import Override
+from alsreview.report.grade import Override, load_overrides
 from alsreview.report.sof import summary_of_findings
 
 ROOT = Path(__file__).parents[2]
@@ -275,3 +275,32 @@ def test_a_table_that_does_not_reproduce_is_said_so():
     check = reproduction(trial, bad)
     assert check["reproduces"] is False
     assert [r["what"] for r in check["rows"] if not r["same"]] == ["age (years): mean"]
+
+
+def test_cli_reads_grade_overrides_and_refuses_bad_ones(tmp_path):
+    import subprocess
+    import sys
+
+    good = tmp_path / "overrides.json"
+    good.write_text(json.dumps([{
+        "outcome": "survival", "design": "non-randomised controlled", "domain": "indirectness",
+        "change": 0, "justification": "PRO-ACT controls matched on onset and ALSFRS-R (checked)",
+    }]), "utf-8")  # fmt: skip
+    bad = tmp_path / "bad.json"
+    entry = {"outcome": "survival", "design": "randomised", "domain": "imprecision"}
+    bad.write_text(json.dumps([{**entry, "change": -1, "justification": ""}]), "utf-8")
+    cmd = [sys.executable, "-m", "alsreview", "report", "--out", str(tmp_path / "b")]
+    out = subprocess.run(
+        [*cmd, "--grade-overrides", str(bad)], capture_output=True, text=True, env=_wide_env()
+    )
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "override 1" in out.stderr and "needs a written justification" in out.stderr
+    assert not (tmp_path / "b" / "index.html").exists()
+    index = build_report(tmp_path / "g", overrides=load_overrides(good), trial=None)
+    assert "PRO-ACT controls matched on onset" in index.read_text("utf-8")
+
+
+def _wide_env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "COLUMNS": "400"}  # error text not wrapped mid-word

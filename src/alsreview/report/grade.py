@@ -133,6 +133,37 @@ class Override:
             raise ValidationError(problems)
 
 
+def load_overrides(path: str | Path) -> list[Override]:
+    """GRADE overrides from a JSON file: a list of objects with `outcome`, `design`,
+    `domain`, `change` and `justification`. Every problem is reported with its entry."""
+    from alsreview.errors import Problem
+
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = Problem(f"cannot read GRADE overrides: {exc}", file=str(path))
+        raise ValidationError([problem]) from None
+    if not isinstance(data, list):
+        raise ValidationError([Problem("expected a JSON list of overrides", file=str(path))])
+    out, problems = [], []
+    keys = {"outcome", "design", "domain", "change", "justification"}
+    for i, entry in enumerate(data):
+        where = f"override {i + 1}"
+        if not isinstance(entry, dict) or set(entry) != keys:
+            got = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
+            problems.append(
+                Problem(f"{where}: expected exactly {sorted(keys)}, got {got}", file=str(path))
+            )
+            continue
+        try:
+            out.append(Override(**entry))
+        except ValidationError as exc:
+            problems += [Problem(f"{where}: {p.message}", file=str(path)) for p in exc.problems]
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
 @dataclass(frozen=True)
 class Certainty:
     """The certainty of a body of evidence and how it was reached."""
