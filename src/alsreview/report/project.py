@@ -10,6 +10,7 @@ trial section when a trial data folder is attached (`alsreview trial attach`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,9 @@ def _appraisals(project: Project) -> tuple[list[Any], dict[str, list[str]], dict
     return tables, unresolved, overall
 
 
-def project_sections(project: Project) -> tuple[str, list[Section], tuple[str, ...]]:
+def project_sections(
+    project: Project, overrides: Iterable[Any] = ()
+) -> tuple[str, list[Section], tuple[str, ...]]:
     """(title, sections, studies left out) of the project's report."""
     from alsreview.extraction.review import project_evidence
     from alsreview.report.build import review_sections
@@ -96,7 +99,9 @@ def project_sections(project: Project) -> tuple[str, list[Section], tuple[str, .
         from alsreview.trial.analysis import analyze_trial
 
         analysis = analyze_trial(trial)
-    sections = review_sections(pe.base, appraisals=overall or None, trial=analysis)
+    sections = review_sections(
+        pe.base, appraisals=overall or None, overrides=overrides, trial=analysis
+    )
     for i, sec in enumerate(sections):
         if sec.id == "risk-of-bias":  # the project's own appraisals, with robvis figures
             sections[i] = appraisal_section(pe.base, tables=tables, unresolved=unresolved)
@@ -105,10 +110,13 @@ def project_sections(project: Project) -> tuple[str, list[Section], tuple[str, .
     return pe.base.title, sections, pe.pending
 
 
-def build_project_report(project_dir: str | Path, out: str | Path) -> Path:
-    """Write the project's report into folder `out`; return the index.html path."""
+def build_project_report(
+    project_dir: str | Path, out: str | Path, *, overrides: Iterable[Any] = ()
+) -> Path:
+    """Write the project's report into folder `out` (GRADE `overrides` as for the bundled
+    report); return the index.html path."""
     from alsreview.report.build import write_report
 
     with Project.open(project_dir) as project:
-        title, sections, _ = project_sections(project)
+        title, sections, _ = project_sections(project, overrides)
     return write_report(out, sections, title=title, evidence_name=f"the project {project_dir}")
