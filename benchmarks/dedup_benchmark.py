@@ -17,17 +17,20 @@ Builds a record set with known true clusters from the labelled screening sets in
 * hard negatives that must NOT be merged: errata ('Erratum: <title>'), comments on a paper
   and conference abstracts of the same study are added as entities of their own.
 
-Run (about a minute on 2 cores; the datatools comparison needs a separate virtualenv so
+Run (a few minutes on 2 cores; the datatools comparison needs a separate virtualenv so
 that asreview is never a project dependency):
 
     python -m venv /tmp/adt-venv && /tmp/adt-venv/bin/pip install asreview-datatools
-    python benchmarks/dedup_benchmark.py --datatools-python /tmp/adt-venv/bin/python
+    python benchmarks/dedup_benchmark.py --datatools-python /tmp/adt-venv/bin/python --replicas 6
 
-Prints a Markdown table (records, true pairs, precision, recall, time) for alsreview at
-~20,000 and 100,000 records (the larger set repeats the base five times with letters of
-titles, abstracts and names shifted, so clusters stay the same size) and for datatools'
-`dedup` (exact DOI or exact title+abstract, its default) and `dedup --similar` (difflib
-ratio > 0.98) on the 20,000.
+Prints a Markdown table (records, true pairs, precision, recall, in-process and whole-process
+time, each as wall-clock median (min) of alternating rounds and CPU median): alsreview's
+`deduplicate` in-process, `alsreview dedup FILE.csv --json` as a whole process on the CSV
+that datatools reads, datatools' `dedup` (exact DOI or exact title+abstract, its default)
+with its detection timed inside its process and the whole process (interpreter start and
+asreview import included), optionally `dedup --similar` (difflib ratio > 0.98), and
+alsreview on ~100,000+ records (`--replicas`: the base repeated with letters of titles,
+abstracts and names shifted, so clusters stay the same size).
 """
 
 from __future__ import annotations
