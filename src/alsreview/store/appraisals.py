@@ -76,46 +76,45 @@ def _plain(row: AppraisalRow) -> StoredAppraisal:
     )  # fmt: skip
 
 
-def save_appraisal(
-    project: Project,
-    *,
-    study: str,
-    tool: str,
-    answers: dict[str, Any],
-    domains: dict[str, Any],
-    overall_algorithm: str,
-    overall: str,
-    overall_justification: str | None = None,
-    outcome: str = "",
-    effect: str | None = None,
-    kind: str = "assessment",
-    reviewer: str | None = None,
-) -> StoredAppraisal:
-    """Append one appraisal row and its event in one transaction."""
-    if kind not in KINDS:
-        raise StoreError(f"unknown appraisal kind {kind!r} ({', '.join(KINDS)})")
-    if not study.strip():
-        raise StoreError("an appraisal needs a study id")
-    who = reviewer or current_actor()
-    row = AppraisalRow(
-        study=study, outcome=outcome, tool=tool, effect=effect, reviewer=who, kind=kind,
-        answers=answers, domains=domains, overall_algorithm=overall_algorithm, overall=overall,
-        overall_justification=overall_justification, created_at=utcnow(),
-    )  # fmt: skip
+def save_appraisal(project: Project, **fields: Any) -> StoredAppraisal:
+    """Append one appraisal row and its event in one transaction (fields as `AppraisalRow`:
+    study, tool, answers, domains, overall_algorithm, overall, and optionally
+    overall_justification, outcome, effect, kind, reviewer)."""
+    return save_appraisals(project, [fields])[0]
+
+
+def save_appraisals(project: Project, rows: list[dict[str, Any]]) -> list[StoredAppraisal]:
+    """Append several appraisal rows, each with its event, in ONE transaction."""
+    built = []
+    for f in rows:
+        kind = f.get("kind", "assessment")
+        if kind not in KINDS:
+            raise StoreError(f"unknown appraisal kind {kind!r} ({', '.join(KINDS)})")
+        if not str(f.get("study", "")).strip():
+            raise StoreError("an appraisal needs a study id")
+        row = AppraisalRow(
+            study=f["study"], outcome=f.get("outcome", ""), tool=f["tool"],
+            effect=f.get("effect"), reviewer=f.get("reviewer") or current_actor(),
+            kind=kind, answers=f["answers"], domains=f["domains"],
+            overall_algorithm=f["overall_algorithm"], overall=f["overall"],
+            overall_justification=f.get("overall_justification"), created_at=utcnow(),
+        )  # fmt: skip
+        built.append(row)
     try:
         with project.write_session() as s, s.begin():
-            s.add(row)
-            s.flush()
-            details = {
-                "id": row.id, "study": study, "outcome": outcome, "tool": tool, "kind": kind,
-                "overall": overall,
-                "overrides": sorted(d for d, v in domains.items() if v.get("justification"))
-                + (["overall"] if overall_justification else []),
-            }  # fmt: skip
-            project._log(s, f"appraisal.{kind}", details, who)
+            for row in built:
+                s.add(row)
+                s.flush()
+                overrides = sorted(d for d, v in row.domains.items() if v.get("justification"))
+                details = {
+                    "id": row.id, "study": row.study, "outcome": row.outcome, "tool": row.tool,
+                    "kind": row.kind, "overall": row.overall,
+                    "overrides": overrides + (["overall"] if row.overall_justification else []),
+                }  # fmt: skip
+                project._log(s, f"appraisal.{row.kind}", details, row.reviewer)
     except SQLAlchemyError as exc:
-        raise StoreError(f"appraisal of {study} refused: {exc}") from exc
-    return _plain(row)
+        raise StoreError(f"appraisals refused: {exc}") from exc
+    return [_plain(r) for r in built]
 
 
 def current_appraisals(
