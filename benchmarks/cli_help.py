@@ -4,8 +4,9 @@ Run: python benchmarks/cli_help.py [--rounds 20]
 Alternating rounds of three whole processes, each started fresh: the installed console
 script `alsreview --help` (the one next to this interpreter, not a pyenv shim), `python -m
 alsreview --help`, and an empty interpreter (`python -c pass`) as the floor no command can
-beat.  Prints min and median wall time of each, and the cumulative import time of
-`alsreview.cli` (python -X importtime, the in-process share).
+beat.  Prints min and median wall and CPU (user + system) time of each (CPU time is what
+the process itself costs; wall time adds the wait for a core on a loaded machine), and the
+cumulative import time of `alsreview.cli` (python -X importtime, the in-process share).
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ import time
 from pathlib import Path
 
 
-def wall(cmd: list[str]) -> float:
+def wall(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user+system) of one child process."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, cmd
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
 def import_seconds(module: str) -> float:
@@ -51,18 +55,22 @@ def main() -> None:
         "python -m alsreview --help": [sys.executable, "-m", "alsreview", "--help"],
         "python -c pass (interpreter floor)": [sys.executable, "-c", "pass"],
     }
-    times: dict[str, list[float]] = {k: [] for k in commands}
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
     for _ in range(args.rounds):  # alternate, so load changes hit every command alike
         for name, cmd in commands.items():
             times[name].append(wall(cmd))
     imports = [import_seconds("alsreview.cli") for _ in range(5)]
     print(f"# {platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"# load average {os.getloadavg()[0]:.1f}, {args.rounds} alternating rounds")
-    print("| process | min s | median s |")
-    print("|---|---:|---:|")
+    print("| process | wall min s | wall median s | CPU min s | CPU median s |")
+    print("|---|---:|---:|---:|---:|")
     for name, ts in times.items():
-        print(f"| {name} | {min(ts):.3f} | {statistics.median(ts):.3f} |")
-    print(f"| import alsreview.cli (in-process, min of 5) | {min(imports):.3f} | |")
+        w, c = [t[0] for t in ts], [t[1] for t in ts]
+        print(
+            f"| {name} | {min(w):.3f} | {statistics.median(w):.3f} | {min(c):.3f} "
+            f"| {statistics.median(c):.3f} |"
+        )
+    print(f"| import alsreview.cli (in-process, min of 5) | {min(imports):.3f} | | | |")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ from pathlib import Path
 
 from alsreview.errors import ImportFormatError
 
-MAX_FILE_BYTES = int(float(os.environ.get("ALSREVIEW_MAX_FILE_MB", "256")) * 2**20)
+# 128 MiB: PubMed's largest export (10,000 records) is ~50 MB; the readers hold the bytes,
+# the text and a copy of a line at once, so this keeps a hostile file under 500 MB of memory
+MAX_FILE_BYTES = int(float(os.environ.get("ALSREVIEW_MAX_FILE_MB", "128")) * 2**20)
 MAX_FIELD_CHARS = int(float(os.environ.get("ALSREVIEW_MAX_FIELD_KB", "1024")) * 2**10)
 MAX_UNZIPPED_BYTES = MAX_FILE_BYTES
 MAX_ZIP_RATIO = 200

@@ -56,13 +56,17 @@ def test_project_judgement_takes_precedence(project):
     assert r.excluded["staff2016"] == "high (rob2, project store)"
     table = RobTable.from_store(project, "rob2")
     section = appraisal_section(EVIDENCE, tables=[table])
-    assert [f.name for f in section.figures] == ["rob_rob2_traffic_light", "rob_rob2_summary"]
+    assert [f.name for f in section.figures] == [
+        "rob_alsfrs_forest", "rob_rob2_traffic_light", "rob_rob2_summary"]  # fmt: skip
 
 
 def test_report_section_says_what_is_not_known():
     section = appraisal_section(EVIDENCE)
     html = section.html
-    assert section.id == "risk-of-bias" and section.figures == []
+    assert section.id == "risk-of-bias"
+    (forest,) = section.figures  # the ALSFRS-R forest plot with the published judgements
+    labels = [t.get_text() for t in forest.figure.axes[0].texts]
+    assert "Oh KW 2015 (L/M)" in labels and "Petrou P 2021 (L/M)" in labels
     assert html.count('low or moderate <span class="small">(not stated per study)</span>') == 18
     assert "No published risk-of-bias appraisal: " in html
     for s in EVIDENCE.studies:

@@ -143,3 +143,34 @@ def test_bad_robvis_csv_names_line_and_column(tmp_path):
     path.write_text("Study,D1,D2,Overall\nA,Low,Low,Low\n")
     with pytest.raises(ImportFormatError, match="line 1: header"):
         read_robvis_csv(path, "rob2")
+
+
+def test_jbi_traffic_light_colours_item_answers():
+    """JBI items are coloured by their answers; the legend lists answers and judgements."""
+    values = {str(i): "yes" for i in range(1, 10)} | {"4": "no", "5": "unclear",
+                                                        "6": "not applicable"}  # fmt: skip
+    table = RobTable("jbi-quasi", (RobRow("Kim 2014", values, "moderate"),))
+    svg, _ = render_figure(rob_figures(table)[0])
+    got = cells(svg)
+    p = PALETTES["cochrane"]
+    assert len(got) == 10
+    assert got[0, 3] == p["bad"].lower() and got[0, 4] == p["mid"].lower()
+    assert got[0, 5] == p["na"].lower() and got[0, 9] == p["mid"].lower()
+    root = ElementTree.fromstring(svg.encode())
+    legend = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "rob-legend")
+    texts = [t.text for t in legend.iter(f"{SVG}text")]
+    assert texts == ["Judgement", "+  Yes", "x  No", "?  Unclear", "   Not applicable",
+                     "-  Moderate"]  # fmt: skip
+
+
+def test_appraisal_package_exports():
+    """`__all__` is exactly the package's public names (submodules aside)."""
+    from types import ModuleType
+
+    import alsreview.appraisal as pkg
+
+    public = [
+        n for n, v in vars(pkg).items()
+        if not n.startswith("_") and not isinstance(v, ModuleType) and n != "annotations"
+    ]  # fmt: skip
+    assert sorted(pkg.__all__) == sorted(public)

@@ -277,3 +277,10 @@ def test_cli_judge_error_names_question(tmp_path):
     assert out.returncode == 1
     assert "question 2: answer 'perhaps' is not one of" in " ".join(out.stderr.split())
     assert out.stdout == ""
+
+
+def test_answers_with_support_text_are_read_as_answers():
+    inst = load_instrument("jbi-quasi")
+    answers = {str(i): {"answer": "yes", "support": "Methods"} for i in range(1, 10)}
+    answers["4"] = {"answer": "no", "support": "no control group (Table 1)"}
+    assert judge(inst, answers).overall == "moderate"

@@ -50,15 +50,13 @@ def test_source_url_must_be_http_https_or_doi(url):
 
 def test_report_links_only_web_and_doi_addresses():
     """Defence in depth in the sources template: a URL that is not http(s)/doi stays text."""
-    from types import SimpleNamespace
-
+    from alsreview.evidence.model import SourcePaper
     from alsreview.report.html import render
 
-    def paper(url):
-        return SimpleNamespace(
-            key="k", authors="A", year=2020, title="T", journal="J", volume=None, pages=None,
-            doi=None, doi_note=None, url=url,
-        )  # fmt: skip
+    def paper(url):  # model_construct: the template's view of a paper that skipped validation
+        return SourcePaper.model_construct(
+            key="k", kind="review", authors="A", year=2020, title="T", journal="J", url=url
+        )
 
     html = render("sources.html.j2", papers=[paper("javascript:alert(1)")], studies=[])
     assert "href" not in html and "javascript:alert(1)" in html

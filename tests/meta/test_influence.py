@@ -66,8 +66,10 @@ def test_leave1out_is_the_fit_without_the_study():
     for i in range(yi.size):
         keep = np.arange(yi.size) != i
         alone = rma(yi[keep], vi[keep], method="REML")
-        assert res.estimate[i] == alone.estimate
-        assert res.tau2[i] == alone.tau2
+        # the same Fisher-scoring iterations, run as rows of rma_batch: equal up to the
+        # order of floating-point sums
+        assert res.estimate[i] == pytest.approx(alone.estimate, rel=1e-13, abs=1e-15)
+        assert res.tau2[i] == pytest.approx(alone.tau2, rel=1e-10, abs=1e-15)
 
 
 def test_hat_values_sum_to_number_of_coefficients():

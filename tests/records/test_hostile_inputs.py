@@ -70,6 +70,26 @@ def test_field_over_the_limit_is_refused(monkeypatch):
         parse_bytes(data, "csv", "big.csv")
 
 
+def test_csv_line_over_four_field_limits_is_refused_before_copying(monkeypatch):
+    import alsreview.inputs as inputs
+
+    monkeypatch.setattr(inputs, "MAX_FIELD_CHARS", 100)
+    data = ("title\nok\n" + "x" * 401 + "\n").encode()
+    with pytest.raises(ImportFormatError, match="line of 402 characters") as err:
+        parse_delimited(data, "long.csv")
+    assert err.value.line == 3
+
+
+def test_ris_line_over_the_limit_is_refused_from_the_bytes(monkeypatch):
+    import alsreview.inputs as inputs
+
+    monkeypatch.setattr(inputs, "MAX_FIELD_CHARS", 10)  # lines up to 4 x 10 x 4 bytes
+    data = b"TY  - JOUR\nTI  - " + b"x" * 200 + b"\nER  - \n"
+    with pytest.raises(ImportFormatError, match="line of 207 bytes") as err:
+        parse_bytes(data, "ris", "long.ris")
+    assert err.value.line == 2
+
+
 def test_file_over_the_limit_is_refused_before_reading(monkeypatch, tmp_path):
     import alsreview.inputs as inputs
 

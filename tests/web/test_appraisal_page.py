@@ -45,3 +45,25 @@ def test_unknown_record_or_tool_is_refused(login):
     rita = login("rita")
     assert rita.get("/appraisal/form?tool=rob2&record_id=999").status_code == 404
     assert rita.get("/appraisal/form?tool=rob9&record_id=1").status_code == 422
+
+
+def test_saving_stores_the_algorithms_judgement_for_the_reviewer(login, project):
+    from alsreview.store.appraisals import current_appraisals
+
+    rita = login("rita")
+    form = {"tool": "jbi-quasi", "record_id": "1", **{f"q:{i}": "yes" for i in range(1, 10)}}
+    form["q:3"] = "no"
+    r = rita.post("/appraisal/save", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    (saved,) = current_appraisals(project)
+    assert (saved.study, saved.tool, saved.reviewer, saved.overall) == (
+        "r1",
+        "jbi-quasi",
+        "rita",
+        "moderate",
+    )
+    # an incomplete form is refused with the question named, nothing stored
+    form.pop("q:5")
+    r = rita.post("/appraisal/save", data=form)
+    assert r.status_code == 422 and "question 5" in r.text
+    assert len(current_appraisals(project)) == 1

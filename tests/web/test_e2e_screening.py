@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/web/<test name>/."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from tests.web.conftest import XSS_TITLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -22,11 +23,8 @@ def screen_all(page, shots, who: str, keys: dict[str, str]) -> list[str]:
             shots(page, f"{who}_first_record")
         key = next((k for word, k in keys.items() if word in title), "e")
         page.locator("body").press(key)
-        page.wait_for_function(
-            "t => !document.querySelector('#rec-title') || "
-            "document.querySelector('#rec-title').innerText !== t",
-            arg=title,
-        )
+        # expect() polls without eval (the page's CSP forbids eval)
+        expect(page.locator("#rec-title, #card p.ok[data-focus]").first).not_to_have_text(title)
         assert page.locator("#card .ok[role=status]").first.is_visible()
     shots(page, f"{who}_done")
     assert "Nothing left" in page.locator("#card").inner_text()
@@ -88,7 +86,7 @@ def test_undo_with_the_keyboard_brings_the_record_back(browser_page, shots):
     rita.wait_for_selector("button[data-key=u]")
     assert rita.locator("#rec-title").inner_text() != first
     rita.locator("body").press("u")
-    rita.wait_for_function("t => document.querySelector('#rec-title').innerText === t", arg=first)
+    expect(rita.locator("#rec-title")).to_have_text(first)
     shots(rita, "after_undo")
     votes = rita.request.get("/api/records/1/decisions").json()["votes"]
     assert all(v["decision"] == "undecided" for v in votes)

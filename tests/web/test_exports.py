@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+from tests.web.conftest import XSS_ABSTRACT, XSS_TITLE
+
+
+def test_csv_export_neutralises_formulas_and_keeps_the_text(login):
+    r = login("rita").get("/exports/records.csv")
+    assert r.status_code == 200
+    assert r.headers["content-disposition"] == 'attachment; filename="records.csv"'
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 5
+    hostile = next(row for row in rows if "window.__xss = 1" in row["title"])
+    # a spreadsheet would run a cell starting with =, +, - or @: it gets a leading '
+    assert hostile["abstract"] == "'" + XSS_ABSTRACT
+    assert hostile["title"] == XSS_TITLE  # starts with '<': left as it is
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@")), value
+
 
 def test_exports_carry_settled_decisions_only(login, project):
     rita, ravi = login("rita"), login("ravi")

@@ -196,6 +196,8 @@ def judge(
     codes: dict[str, str] = {}
     given: dict[str, str] = {}
     for key, raw in answers.items():
+        if isinstance(raw, Mapping):  # {"answer": "Y", "support": "..."}, as stored
+            raw = raw.get("answer")
         if key in questions:
             q = questions[key]
             code = inst.normalise(q, raw)

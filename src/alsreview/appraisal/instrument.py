@@ -278,7 +278,9 @@ def check_instrument(inst: Instrument, name: str) -> None:
                 Problem("give either questions+algorithm or variants", file=name, column=d.id)
             )
             continue
-        variants = list(d.variants.items()) or [(None, d.variant(None))]
+        variants: list[tuple[str | None, Variant]] = list(d.variants.items()) or [
+            (None, d.variant(None))
+        ]
         for key, v in variants:
             where = d.id + (f" ({key})" if key else "")
             qids = [q.id for q in v.questions]

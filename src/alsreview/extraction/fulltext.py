@@ -117,12 +117,19 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def attach_fulltext(project: Project, study_id: str, path: str | Path) -> FullText:
+def attach_fulltext(
+    project: Project,
+    study_id: str,
+    path: str | Path,
+    *,
+    actor: str | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> FullText:
     """Read a full text and store it for a study of the project (study checked first)."""
     from alsreview.store import extractions as xs
 
     xs.require_study(project, study_id)
-    text = read_fulltext(path)
+    text = read_fulltext(path, max_bytes=max_bytes)
     xs.save_fulltext(
         project,
         study_id,
@@ -130,5 +137,6 @@ def attach_fulltext(project: Project, study_id: str, path: str | Path) -> FullTe
         sha256=text.sha256,
         media=text.media,
         pages=text.pages,
+        actor=actor,
     )
     return text

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from alsreview.errors import ValidationError
+from alsreview.results import Result
 
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv")
 
@@ -45,8 +46,8 @@ def _yi_vi(x: Any, vi: Any = None) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- regtest
 
 
-@dataclass(frozen=True)
-class RegtestResult:
+@dataclass(frozen=True, repr=False)
+class RegtestResult(Result):
     """Egger-type regression test for funnel-plot asymmetry."""
 
     zval: float
@@ -61,8 +62,7 @@ class RegtestResult:
     ddf: int | None
     fit: Any = None
 
-    def to_dict(self) -> dict:
-        return {"zval": self.zval, "pval": self.pval, "limit_estimate": self.limit_estimate}
+    _dict_keys = ("zval", "pval", "limit_estimate")
 
     def summary(self) -> str:
         stat = "z" if self.test == "z" and self.model == "rma" else f"t({self.ddf})"
@@ -182,8 +182,8 @@ def regtest(
 # --------------------------------------------------------------------------- ranktest
 
 
-@dataclass(frozen=True)
-class RanktestResult:
+@dataclass(frozen=True, repr=False)
+class RanktestResult(Result):
     """Begg and Mazumdar's rank correlation test."""
 
     tau: float
@@ -191,8 +191,7 @@ class RanktestResult:
     exact: bool
     pval_normal: float  # normal approximation, always available
 
-    def to_dict(self) -> dict:
-        return {"tau": self.tau, "pval": self.pval}
+    _dict_keys = ("tau", "pval")
 
     def summary(self) -> str:
         if not self.exact:
@@ -301,8 +300,8 @@ def _kendall_exact_p(n: int, concordant: int) -> float:
 # --------------------------------------------------------------------------- trimfill
 
 
-@dataclass(frozen=True)
-class TrimfillResult:
+@dataclass(frozen=True, repr=False)
+class TrimfillResult(Result):
     """Trim-and-fill: number of filled studies, their values, and the refitted model."""
 
     k0: int
@@ -335,17 +334,15 @@ class TrimfillResult:
     def vi_fill(self) -> np.ndarray:
         return self.vi[self.fill]
 
-    def to_dict(self) -> dict:
-        return {
-            "k0": self.k0,
-            "side": self.side,
-            "estimate": self.estimate,
-            "se": self.se,
-            "tau2": self.tau2,
-            "ci_lb": float(self.fit.ci_lb[0]),
-            "ci_ub": float(self.fit.ci_ub[0]),
-            "se_k0": self.se_k0,
-        }
+    @property
+    def ci_lb(self) -> float:
+        return float(self.fit.ci_lb[0])
+
+    @property
+    def ci_ub(self) -> float:
+        return float(self.fit.ci_ub[0])
+
+    _dict_keys = ("k0", "side", "estimate", "se", "tau2", "ci_lb", "ci_ub", "se_k0")
 
     def summary(self) -> str:
         return (
@@ -468,8 +465,8 @@ def _rsqrt(x: float) -> float:
 # --------------------------------------------------------------------------- fsn
 
 
-@dataclass(frozen=True)
-class FsnResult:
+@dataclass(frozen=True, repr=False)
+class FsnResult(Result):
     """Fail-safe N: how many null studies would overturn the result."""
 
     type: str
@@ -479,8 +476,7 @@ class FsnResult:
     meanes: float | None
     target: float | None
 
-    def to_dict(self) -> dict:
-        return {"fsnum": self.fsnum, "type": self.type, "alpha": self.alpha, "pval": self.pval}
+    _dict_keys = ("fsnum", "type", "alpha", "pval")
 
     def summary(self) -> str:
         lines = [f"Fail-safe N ({self.type}): {self.fsnum}"]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from alsreview.errors import AlsreviewError, ValidationError
+from alsreview.results import Result
 
 
 def _refit(fit: Any, keep: np.ndarray, *, with_X: bool) -> Any:
@@ -46,8 +47,8 @@ _LEAVE1OUT_FIELDS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Leave1outResult:
+@dataclass(frozen=True, repr=False)
+class Leave1outResult(Result):
     """Results of the model refitted with each study left out in turn (arrays of length k)."""
 
     estimate: np.ndarray
@@ -62,13 +63,12 @@ class Leave1outResult:
     I2: np.ndarray
     H2: np.ndarray
 
-    def to_dict(self) -> dict:
-        return {name: getattr(self, name).tolist() for name in _LEAVE1OUT_FIELDS}
-
     def to_frame(self) -> Any:
         import pandas as pd
 
         return pd.DataFrame(self.to_dict())
+
+    summary_frame = to_frame
 
     def summary(self) -> str:
         lines = ["Leave-one-out", "  study  estimate      se    tau2     I2"]
@@ -85,6 +85,11 @@ def leave1out(fit: Any) -> Leave1outResult:
     if k < 2:
         raise ValidationError("leave-one-out needs at least 2 studies")
     out = {n: np.full(k, np.nan) for n in _LEAVE1OUT_FIELDS}
+    if _batchable(fit):
+        try:
+            return _leave1out_batch(fit, out)
+        except AlsreviewError:
+            out = {n: np.full(k, np.nan) for n in _LEAVE1OUT_FIELDS}  # one by one below
     for i in range(k):
         keep = np.arange(k) != i
         try:
@@ -105,8 +110,70 @@ def leave1out(fit: Any) -> Leave1outResult:
     return Leave1outResult(**out)
 
 
-@dataclass(frozen=True)
-class InfluenceResult:
+def _batchable(fit: Any) -> bool:
+    """Intercept-only fits with the default weights refit as one vectorised ``rma_batch``."""
+    uw = getattr(fit, "user_weights", None)
+    default_w = uw is None or (fit.method == "GENQ" and np.allclose(uw, 1 / np.asarray(fit.vi)))
+    return (
+        fit.k >= 3
+        and tuple(getattr(fit, "coef_names", ())) == ("intrcpt",)
+        and default_w
+        and bool(np.all(np.asarray(fit.vi) > 0))
+    )
+
+
+def _leave1out_batch(fit: Any, out: dict[str, np.ndarray]) -> Leave1outResult:
+    """All k leave-one-out fits as rows of ``rma_batch`` (the same estimators and iterations
+    as ``rma``), in chunks of at most ~2 million cells so memory stays bounded."""
+    from alsreview.meta.batch import rma_batch
+
+    k = fit.k
+    y, v = np.asarray(fit.yi, float), np.asarray(fit.vi, float)
+    idx = np.arange(k)
+    step = max(1, 2_000_000 // k)
+    names = {"Q": "QE", "Qp": "QEp"}
+    for start in range(0, k, step):
+        rows = idx[start : start + step]
+        keep = idx[None, :] != rows[:, None]
+        Y = np.broadcast_to(y, keep.shape)[keep].reshape(rows.size, k - 1)
+        V = np.broadcast_to(v, keep.shape)[keep].reshape(rows.size, k - 1)
+        res = rma_batch(
+            Y, V, method=fit.method, test=fit.test, level=fit.level, control=dict(fit.control)
+        )
+        for name in _LEAVE1OUT_FIELDS:
+            out[name][rows] = getattr(res, names.get(name, name))
+    return Leave1outResult(**out)
+
+
+def _influence_batch(fit: Any, out: dict[str, np.ndarray]) -> None:
+    """The case-deletion quantities of an intercept-only z-test model from the leave-one-out
+    fits of :func:`leave1out` (one chunked ``rma_batch``), written into ``out``'s arrays
+    (for X = 1 and the z test: s2w = 1, Var(b) = 1/sum(w), the formulas of ``influence``)."""
+    l1o = leave1out(fit)
+    v = np.asarray(fit.vi, float)
+    b, vb = float(fit.b[0]), float(fit.vb[0, 0])
+    tau2 = l1o.tau2
+    out["tau2_del"][:] = tau2
+    out["QE_del"][:] = l1o.Q
+    out["delpred"][:] = l1o.estimate
+    out["vdelpred"][:] = l1o.se**2
+    out["s2w_del"][:] = 1.0
+    k = v.size
+    sw_all = np.empty(k)  # sum over all k studies of 1/(v + tau2_(-i)), in bounded chunks
+    step = max(1, 2_000_000 // k)
+    for start in range(0, k, step):
+        t = tau2[start : start + step]
+        sw_all[start : start + step] = (1 / (v[None, :] + t[:, None])).sum(axis=1)
+    dfb = b - l1o.estimate
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["dffits"][:] = dfb / np.sqrt(out["hat"] * (tau2 + v))
+        out["dfbs"][:, 0] = dfb * np.sqrt(sw_all)
+    out["cook_d"][:] = dfb**2 / vb
+    out["cov_r"][:] = l1o.se**2 / vb
+
+
+@dataclass(frozen=True, repr=False)
+class InfluenceResult(Result):
     """Case-deletion diagnostics of a fitted model (arrays of length k; dfbs is k x p)."""
 
     rstudent: np.ndarray
@@ -122,18 +189,15 @@ class InfluenceResult:
     resid: np.ndarray
     se_resid: np.ndarray
 
-    def to_dict(self) -> dict:
-        return {
-            "rstudent": self.rstudent.tolist(),
-            "dffits": self.dffits.tolist(),
-            "cook_d": self.cook_d.tolist(),
-            "cov_r": self.cov_r.tolist(),
-            "tau2_del": self.tau2_del.tolist(),
-            "QE_del": self.QE_del.tolist(),
-            "hat": self.hat.tolist(),
-            "weight": self.weight.tolist(),
-            "inf": self.is_infl.tolist(),
-        }
+    _dict_keys = (
+        "rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "QE_del", "hat", "weight",
+        ("inf", "is_infl"),
+    )  # fmt: skip
+
+    def summary_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict())
 
     def summary(self) -> str:
         lines = ["Influence diagnostics", "  study rstudent  dffits  cook.d    hat  weight  inf"]
@@ -192,28 +256,34 @@ def influence(fit: Any) -> InfluenceResult:
     dfbs = np.full((k, p), np.nan)
     cook_d = np.full(k, np.nan)
     cov_r = np.full(k, np.nan)
-    for i in range(k):
-        keep = np.arange(k) != i
-        if np.linalg.matrix_rank(X[keep]) < p:
-            continue  # a coefficient is not estimable without this study
-        try:
-            res = _refit(fit, keep, with_X=True)
-        except AlsreviewError:
-            continue  # as metafor: a refit that fails leaves NA in its row
-        bd = np.asarray(res.b, float)
-        vbd = np.asarray(res.vb, float)
-        tau2_del[i] = res.tau2
-        QE_del[i] = res.QE
-        delpred[i] = X[i] @ bd
-        vdelpred[i] = X[i] @ vbd @ X[i]
-        s2w_del[i] = res.s2w
-        dffits[i] = (pred_full[i] - delpred[i]) / np.sqrt(res.s2w * hat[i] * (res.tau2 + v[i]))
-        wd = 1 / (v + res.tau2)
-        vb_del = np.linalg.inv(X.T @ (X * wd[:, None]))
-        dfb = b - bd
-        dfbs[i] = dfb / np.sqrt(res.s2w * np.diag(vb_del))
-        cook_d[i] = dfb @ svb @ dfb
-        cov_r[i] = np.linalg.det(vbd) / np.linalg.det(vb)
+    if _batchable(fit) and fit.test == "z":
+        arrays = {"tau2_del": tau2_del, "QE_del": QE_del, "delpred": delpred, "hat": hat}
+        arrays.update(vdelpred=vdelpred, s2w_del=s2w_del, dffits=dffits, dfbs=dfbs)
+        _influence_batch(fit, {**arrays, "cook_d": cook_d, "cov_r": cov_r})
+    else:
+        for i in range(k):
+            keep = np.arange(k) != i
+            if np.linalg.matrix_rank(X[keep]) < p:
+                continue  # a coefficient is not estimable without this study
+            try:
+                res = _refit(fit, keep, with_X=True)
+            except AlsreviewError:
+                continue  # as metafor: a refit that fails leaves NA in its row
+            bd = np.asarray(res.b, float)
+            vbd = np.asarray(res.vb, float)
+            tau2_del[i] = res.tau2
+            QE_del[i] = res.QE
+            delpred[i] = X[i] @ bd
+            vdelpred[i] = X[i] @ vbd @ X[i]
+            s2w_del[i] = res.s2w
+            dffits[i] = (pred_full[i] - delpred[i]) / np.sqrt(res.s2w * hat[i] * (res.tau2 + v[i]))
+            wd = 1 / (v + res.tau2)
+            vb_del = np.linalg.inv(X.T @ (X * wd[:, None]))
+            dfb = b - bd
+            dfbs[i] = dfb / np.sqrt(res.s2w * np.diag(vb_del))
+            cook_d[i] = dfb @ svb @ dfb
+            cov_r[i] = np.linalg.det(vbd) / np.linalg.det(vb)
+
     resid = y - delpred
     resid[np.abs(resid) < 100 * np.finfo(float).eps] = 0.0
     se_resid = np.sqrt(v * s2w_del + vdelpred + tau2_del * s2w_del)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alsreview.errors import ValidationError
+from alsreview.results import Result
 
 MH_MEASURES = ("OR", "RR", "RD")
 
@@ -157,16 +158,10 @@ def _z_inference(beta: float, se: float, level: float) -> tuple[float, float, fl
     return zval, float(2 * norm_sf(abs(zval))), beta - crit * se, beta + crit * se
 
 
-@dataclass(frozen=True)
-class MHResult:
-    """Mantel-Haenszel pooled effect (log OR / log RR / RD) with heterogeneity and tests.
+@dataclass(frozen=True, repr=False)
+class _Pooled(Result):
+    """Fields shared by the Mantel-Haenszel and Peto results."""
 
-    ``MH``/``MHp``: Cochran-Mantel-Haenszel test (continuity corrected unless
-    ``correct=False``); ``CO``/``COp``: Cochran's version; ``BD``/``TA``: Breslow-Day and
-    Tarone tests of homogeneity of odds ratios. The tests exist only for ``measure="OR"``.
-    """
-
-    measure: str
     estimate: float
     se: float
     zval: float
@@ -179,6 +174,31 @@ class MHResult:
     H2: float
     k: int
     k_yi: int
+
+    def _heterogeneity_line(self) -> str:
+        return f"  Q({self.k_yi - 1}) = {self.QE:.3f}, p = {self.QEp:.3g}, I2 = {self.I2:.1f}%"
+
+    def _ratio_line(self, name: str) -> str:
+        return (
+            f"  {name} = {math.exp(self.estimate):.4f} "
+            f"({math.exp(self.ci_lb):.4f} to {math.exp(self.ci_ub):.4f})"
+        )
+
+
+_POOLED_KEYS = ("estimate", "se", "zval", "ci_lb", "ci_ub", "pval", "QE", "QEp", "I2", "H2", "k")
+
+
+@dataclass(frozen=True, repr=False)
+class MHResult(_Pooled):
+    """Mantel-Haenszel pooled effect (log OR / log RR / RD) with heterogeneity and tests.
+
+    ``MH``/``MHp``: Cochran-Mantel-Haenszel test (continuity corrected unless
+    ``correct=False``); ``CO``/``COp``: Cochran's version; ``BD``/``TA``: Breslow-Day and
+    Tarone tests of homogeneity of odds ratios. The tests exist only for ``measure="OR"``.
+    ``to_dict()``: the key names of the reference files' ``mh`` object.
+    """
+
+    measure: str = "OR"
     MH: float | None = None
     MHp: float | None = None
     CO: float | None = None
@@ -192,26 +212,7 @@ class MHResult:
     method: str = "MH"
     omitted: tuple[int, ...] = ()
 
-    def to_dict(self) -> dict:
-        """Key names of the reference files' ``mh`` object."""
-        return {
-            "measure": self.measure,
-            "estimate": self.estimate,
-            "se": self.se,
-            "zval": self.zval,
-            "ci_lb": self.ci_lb,
-            "ci_ub": self.ci_ub,
-            "pval": self.pval,
-            "QE": self.QE,
-            "QEp": self.QEp,
-            "I2": self.I2,
-            "H2": self.H2,
-            "k": self.k,
-            "MH": self.MH,
-            "MHp": self.MHp,
-            "TA": self.TA,
-            "TAp": self.TAp,
-        }
+    _dict_keys = ("measure", *_POOLED_KEYS, "MH", "MHp", "TA", "TAp")
 
     def summary(self) -> str:
         scale = "" if self.measure == "RD" else "log "
@@ -222,13 +223,8 @@ class MHResult:
             f"z = {self.zval:.3f}, p = {self.pval:.3g}",
         ]
         if self.measure != "RD":
-            lines.append(
-                f"  {self.measure} = {math.exp(self.estimate):.4f} "
-                f"({math.exp(self.ci_lb):.4f} to {math.exp(self.ci_ub):.4f})"
-            )
-        lines.append(
-            f"  Q({self.k_yi - 1}) = {self.QE:.3f}, p = {self.QEp:.3g}, I2 = {self.I2:.1f}%"
-        )
+            lines.append(self._ratio_line(self.measure))
+        lines.append(self._heterogeneity_line())
         if self.MH is not None:
             lines.append(f"  CMH = {self.MH:.3f}, p = {self.MHp:.3g}")
         if self.TA is not None:
@@ -373,43 +369,21 @@ def _or_tests(t: Tables, beta: float, correct: bool) -> dict:
     return out
 
 
-@dataclass(frozen=True)
-class PetoResult:
-    """Peto's one-step pooled log odds ratio with Q, I2 and H2."""
+@dataclass(frozen=True, repr=False)
+class PetoResult(_Pooled):
+    """Peto's one-step pooled log odds ratio with Q, I2 and H2 (``to_dict()``: the key names
+    of the reference files' ``peto`` object)."""
 
-    estimate: float
-    se: float
-    zval: float
-    pval: float
-    ci_lb: float
-    ci_ub: float
-    QE: float
-    QEp: float
-    I2: float
-    H2: float
-    k: int
-    k_yi: int
     level: float = 95.0
     measure: str = "PETO"
     method: str = "PETO"
     omitted: tuple[int, ...] = ()
 
-    def to_dict(self) -> dict:
-        """Key names of the reference files' ``peto`` object."""
-        return {
-            "measure": "OR",
-            "estimate": self.estimate,
-            "se": self.se,
-            "zval": self.zval,
-            "ci_lb": self.ci_lb,
-            "ci_ub": self.ci_ub,
-            "pval": self.pval,
-            "QE": self.QE,
-            "QEp": self.QEp,
-            "I2": self.I2,
-            "H2": self.H2,
-            "k": self.k,
-        }
+    _dict_keys = (("measure", "odds_ratio"), *_POOLED_KEYS)
+
+    @property
+    def odds_ratio(self) -> str:
+        return "OR"
 
     def summary(self) -> str:
         return "\n".join(
@@ -417,9 +391,8 @@ class PetoResult:
                 f"Peto odds ratio (k = {self.k})",
                 f"  log OR = {self.estimate:.4f} (SE {self.se:.4f}), {self.level:g}% CI "
                 f"{self.ci_lb:.4f} to {self.ci_ub:.4f}, z = {self.zval:.3f}, p = {self.pval:.3g}",
-                f"  OR = {math.exp(self.estimate):.4f} "
-                f"({math.exp(self.ci_lb):.4f} to {math.exp(self.ci_ub):.4f})",
-                f"  Q({self.k_yi - 1}) = {self.QE:.3f}, p = {self.QEp:.3g}, I2 = {self.I2:.1f}%",
+                self._ratio_line("OR"),
+                self._heterogeneity_line(),
             ]
         )
 

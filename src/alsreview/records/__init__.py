@@ -110,6 +110,26 @@ def _reader(fmt: str) -> Callable[[bytes, str | None], list[Record]]:
     return reader  # type: ignore[return-value]
 
 
+_LINE_FORMATS = frozenset({"ris", "medline", "bibtex", "wos", "csv", "tsv"})
+
+
+def refuse_long_lines(data: bytes, path: str | None) -> None:
+    """Line-based exports never have a line longer than four fields at the field limit;
+    such a line is refused from the bytes, before any text copy of it is made."""
+    from alsreview.inputs import MAX_FIELD_CHARS
+
+    limit = 4 * MAX_FIELD_CHARS * 4  # bytes: up to 4 UTF-8 bytes per character
+    start, n, line = 0, len(data), 1
+    while start < n:
+        end = data.find(b"\n", start)
+        end = n if end < 0 else end + 1
+        if end - start > limit:
+            raise ImportFormatError(
+                path, f"line of {end - start:,} bytes, more than {limit:,}: refused", line=line
+            )
+        start, line = end, line + 1
+
+
 def parse_bytes(data: bytes, format: str | None = None, path: str | None = None) -> list[Record]:
     """Parse an in-memory export; `path` only names it in errors and guides sniffing."""
     from alsreview.inputs import MAX_FILE_BYTES, check_field_sizes
@@ -119,6 +139,8 @@ def parse_bytes(data: bytes, format: str | None = None, path: str | None = None)
             path, f"{len(data):,} bytes, more than the limit {MAX_FILE_BYTES:,}"
         )
     fmt = format or sniff_format(data, path or "")
+    if fmt in _LINE_FORMATS:
+        refuse_long_lines(data, path)
     reader = _reader(fmt)
     try:
         records = reader(data, path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from alsreview.errors import ImportFormatError
@@ -255,12 +256,13 @@ def parse_delimited(
 ) -> list[Record]:
     """CSV or TSV text (delimiter sniffed from the header line when not given)."""
     text = decode_export(data, path)
-    if not text.strip():
+    if not text or text.isspace():
         raise ImportFormatError(path, "empty file")
     if delimiter is None:
         head = text.split("\n", 1)[0]
         delimiter = max(",\t;", key=head.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # lines one at a time: io.StringIO would hold the text as 4 bytes per character
+    reader = csv.reader(_lines(text, path), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[Any]]] = []
     try:
         header = next(reader)
@@ -277,6 +279,26 @@ def parse_delimited(
         ) from None
     refuse_cut_last_row(text, header, rows, path)
     return rows_to_records(header, rows, path, "tsv" if delimiter == "\t" else "csv")
+
+
+def _lines(text: str, path: str | None) -> Iterator[str]:
+    """The lines of `text` with their '\\n', without copying the whole text; a line longer
+    than 4 fields at the field limit is refused before it is copied."""
+    from alsreview.inputs import MAX_FIELD_CHARS
+
+    start, n, lineno = 0, len(text), 0
+    while start < n:
+        lineno += 1
+        end = text.find("\n", start)
+        end = n if end < 0 else end + 1
+        if end - start > 4 * MAX_FIELD_CHARS:
+            raise ImportFormatError(
+                path,
+                f"line of {end - start:,} characters, more than {4 * MAX_FIELD_CHARS:,}: refused",
+                line=lineno,
+            )
+        yield text[start:end]
+        start = end
 
 
 def refuse_cut_last_row(

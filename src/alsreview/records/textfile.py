@@ -46,6 +46,8 @@ def decode_export(data: bytes | str, path: str | None = None) -> str:
         text = text.lstrip("\ufeff")
     if "\x00" in text:
         raise ImportFormatError(path, "binary content (NUL bytes): not a text export")
+    if "\r" not in text:  # no copy of a large file when there is nothing to change
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

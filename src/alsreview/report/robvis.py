@@ -224,7 +224,8 @@ def appraisal_section(
         "moderate'. Their ROBINS-I and RoB 2 figures are not reproduced (their cell values are "
         "not available as text). Khalid et al. 2023 do not appraise risk of bias."
     )
-    figures: list[Figure] = []
+    forest = rob_forest_figure(evidence.studies, by_study)
+    figures: list[Figure] = [] if forest is None else [forest]
     listed = []
     for t in tables or []:
         if t.rows:
@@ -271,3 +272,36 @@ def _alsfrs_sensitivity(studies: list[Any]) -> list[dict[str, Any]]:
                         f"{float(p.ci_ub[0]):.2f}]",
         })  # fmt: skip
     return out
+
+
+SHORT = {"low": "L", "moderate": "M", "some concerns": "SC", "high": "H", "serious": "S",
+         "critical": "C", "no information": "NI"}  # fmt: skip
+
+
+def rob_forest_figure(studies: list[Any], published: dict[str, Any]) -> Figure | None:
+    """The ALSFRS-R pre-post forest plot with each cohort's published overall risk of bias
+    beside its label (like robvis's rob_forest), or None when no cohort is pooled."""
+    from alsreview.meta.alsfrs import alsfrs_synthesis
+    from alsreview.meta.plots import forest
+
+    syn = alsfrs_synthesis(studies)
+    if syn.k == 0:
+        return None
+
+    def rob(study_id: str) -> str:
+        a = published.get(study_id)
+        return "not appraised" if a is None else "/".join(SHORT[j] for j in a.overall)
+
+    fig = forest(
+        syn.primary,
+        slab=[f"{c.label} ({rob(c.study_id)})" for c in syn.studies],
+        xlab="After - before, ALSFRS-R points/month (negative = slower decline)",
+    )
+    return Figure(
+        "rob_alsfrs_forest",
+        "ALSFRS-R pre-post synthesis (MC, r = 0.5, REML) with each study's overall risk of "
+        "bias as published, in brackets: "
+        + "; ".join(f"{v} = {k}" for k, v in SHORT.items())
+        + ". 'L/M' (low or moderate) is all Blume et al. state for a study.",
+        fig,
+    )

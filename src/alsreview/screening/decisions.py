@@ -234,38 +234,63 @@ def full_text_queue(project: Project) -> list[int]:
     return sorted(store.passed_title_abstract(project))
 
 
+def eligible_record_ids(project: Project, stage: str) -> list[int]:
+    """Ids of the records that can be screened at the stage (see `eligible_records`)."""
+    from sqlalchemy import select
+
+    from alsreview.store.models import StoredRecord
+
+    check_stage(stage)
+    with project.session() as s:
+        ids = list(
+            s.scalars(
+                select(StoredRecord.id)
+                .where(StoredRecord.duplicate_of.is_(None))
+                .order_by(StoredRecord.id)
+            )
+        )
+    if stage == "title_abstract":
+        return ids
+    passed = store.passed_title_abstract(project)
+    return [rid for rid in ids if rid in passed]
+
+
 def eligible_records(project: Project, stage: str) -> list[tuple[int, Record]]:
     """Records that can be screened at the stage: primaries at title/abstract, records
     sent to full text at full text."""
-    check_stage(stage)
-    records = project.records(primary_only=True)
-    if stage == "title_abstract":
-        return records
-    passed = store.passed_title_abstract(project)
-    return [(rid, r) for rid, r in records if rid in passed]
+    keep = set(eligible_record_ids(project, stage))
+    return [(rid, r) for rid, r in project.records(primary_only=True) if rid in keep]
+
+
+def open_record_ids(project: Project, reviewer: str, stage: str) -> tuple[list[int], int]:
+    """(ids of the records still open to this reviewer, number of eligible records).
+
+    Open: eligible, not voted on by this reviewer, not settled, not in conflict, and with
+    fewer votes than required (a third reviewer is not sent records two have agreed on)."""
+    eligible = eligible_record_ids(project, stage)
+    statuses = store.record_statuses(project, stage, eligible)
+    required = store.reviewers_required(project, stage)
+    open_: list[int] = []
+    for rid in eligible:
+        st = statuses.get(rid)
+        if st is None:
+            open_.append(rid)
+            continue
+        if st.status != "pending" or any(v.reviewer == reviewer for v in st.votes):
+            continue
+        if len(st.votes) < required:
+            open_.append(rid)
+    return open_, len(eligible)
 
 
 def reviewer_queue(
     project: Project, reviewer: str, stage: str
 ) -> tuple[list[tuple[int, Record]], int]:
-    """(records still open to this reviewer, number of eligible records).
-
-    Open: eligible, not voted on by this reviewer, not settled, not in conflict, and with
-    fewer votes than required (a third reviewer is not sent records two have agreed on)."""
-    eligible = eligible_records(project, stage)
-    statuses = store.record_statuses(project, stage, [rid for rid, _ in eligible])
-    required = store.reviewers_required(project, stage)
-    open_: list[tuple[int, Record]] = []
-    for rid, rec in eligible:
-        st = statuses.get(rid)
-        if st is None:
-            open_.append((rid, rec))
-            continue
-        if st.status != "pending" or any(v.reviewer == reviewer for v in st.votes):
-            continue
-        if len(st.votes) < required:
-            open_.append((rid, rec))
-    return open_, len(eligible)
+    """(records still open to this reviewer, number of eligible records): `open_record_ids`
+    with the records."""
+    ids, n_eligible = open_record_ids(project, reviewer, stage)
+    keep = set(ids)
+    return [(rid, r) for rid, r in project.records(primary_only=True) if rid in keep], n_eligible
 
 
 def training_labels(project: Project, reviewer: str, stage: str) -> dict[int, int]:
@@ -291,15 +316,17 @@ def next_record(project: Project, reviewer: str, stage: str) -> NextRecord | Non
     """The most relevant record still open to this reviewer (ranked by
     `alsreview.screening.ranking` on what the reviewer may see), or None when done."""
     from alsreview.screening.ranking import rank_project
+    from alsreview.store.extractions import record as stored_record
 
-    open_, n_eligible = reviewer_queue(project, reviewer, stage)
+    # ids only: the one record shown is read alone (reading every record's JSON per call
+    # was most of the time of a request, issue 14 load benchmark)
+    open_, n_eligible = open_record_ids(project, reviewer, stage)
     if not open_:
         return None
-    ranked = rank_project(
-        project, [rid for rid, _ in open_], training_labels(project, reviewer, stage)
-    )
+    ranked = rank_project(project, open_, training_labels(project, reviewer, stage))
     best = ranked.order[0]
-    rec = dict(open_)[best]
+    rec = stored_record(project, best)
+    assert rec is not None
     own = store.current_votes(project, stage, reviewer=reviewer)
     return NextRecord(
         record_id=best,

@@ -305,7 +305,9 @@ class Project:
 
         p = Path(path)
         records = read_records(p, format=format) if format else read_records(p)
-        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        from alsreview.inputs import read_limited
+
+        digest = hashlib.sha256(read_limited(p)).hexdigest()
         return self.import_records(
             records,
             source=source or (records[0].source if records and records[0].source else "file"),

@@ -133,8 +133,12 @@ def _read_csv(f: Path) -> pd.DataFrame:
                     line=len(lines),
                 )
     try:
-        return pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+        return pd.read_csv(  # bytes, not StringIO (4 bytes per character)
+            io.BytesIO(text.encode("utf-8")),
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            encoding="utf-8",
         )
     except pd.errors.ParserError as exc:
         raise ImportFormatError(str(f), f"not a readable CSV file: {exc}") from exc

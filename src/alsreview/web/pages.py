@@ -7,13 +7,15 @@ htmx requests (`HX-Request`) get a fragment back; plain form posts get a 303 red
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
 
+from alsreview.errors import AlsreviewError
 from alsreview.web import accounts
 from alsreview.web.api import check_login, login_response
 from alsreview.web.security import SESSION_COOKIE, owner_of, session_of
@@ -87,11 +89,12 @@ def logout_form(request: Request) -> Response:
 def stage_progress(request: Request, stage: str) -> dict[str, Any]:
     """Per-stage progress: records eligible, decisions per reviewer, and (once unblinded)
     how many records are agreed, in conflict, resolved or pending."""
-    from alsreview.screening import eligible_records, is_blinded
+    from alsreview.screening import is_blinded
+    from alsreview.screening.decisions import eligible_record_ids
     from alsreview.store import decisions as store_decisions
 
     project = request.app.state.project
-    eligible = len(eligible_records(project, stage))
+    eligible = len(eligible_record_ids(project, stage))
     votes = store_decisions.current_votes(project, stage)
     per_reviewer: dict[str, int] = {}
     for by in votes.values():
@@ -166,10 +169,17 @@ def screen_context(request: Request, stage: str, last: Any = None) -> dict[str, 
     session = session_of(request)
     project = request.app.state.project
     found = next_record(project, session.user.name, stage)
+    fulltexts = []
+    if found is not None and stage == "full_text":
+        from alsreview.store import extractions as xs
+
+        study = study_of(project, found.record_id)
+        fulltexts = xs.fulltexts(project, study) if study else []
     return {
         "stage": stage,
         "stage_name": STAGE_NAMES[stage],
         "next": found,
+        "fulltexts": fulltexts,
         "segments": highlighted(request, found.record) if found else None,
         "reasons": exclusion_reasons(request),
         "last": last,
@@ -211,15 +221,21 @@ def screen_decide(
 
     session = session_of(request)
     word = {"include": "included", "exclude": "excluded"}.get(decision, decision)
-    vote = decide(
-        request.app.state.project,
-        session.user.name,
-        record_id,
-        stage,
-        word,
-        reason=reason or None,
-        note=note,
-    )
+    try:
+        vote = decide(
+            request.app.state.project,
+            session.user.name,
+            record_id,
+            stage,
+            word,
+            reason=reason or None,
+            note=note,
+        )
+    except AlsreviewError as exc:
+        if not is_htmx(request):
+            raise
+        # the same record again, with the library's reason for refusing (e.g. no reason)
+        return render(request, "screen_card.html", **screen_context(request, stage), error=str(exc))
     if not is_htmx(request):
         return back(f"/screen?stage={stage}")
     return render(request, "screen_card.html", **screen_context(request, stage, last=vote))
@@ -324,12 +340,14 @@ def judge_answers(tool: str, effect: str | None, params: Any) -> dict[str, Any]:
 def appraisal_index(request: Request) -> HTMLResponse:
     from alsreview.appraisal import TOOLS, load_instrument
     from alsreview.screening import full_text_queue
+    from alsreview.store.appraisals import current_appraisals
 
-    session_of(request)
+    session = session_of(request)
     project = request.app.state.project
     records = dict(project.records(primary_only=True))
     studies = [(rid, records[rid]) for rid in full_text_queue(project) if rid in records]
     tools = [(t, load_instrument(t).name) for t in TOOLS]
+    mine = [a for a in current_appraisals(project) if a.reviewer == session.user.name]
     return render(
         request,
         "appraisal_index.html",
@@ -337,6 +355,7 @@ def appraisal_index(request: Request) -> HTMLResponse:
         title="Appraisal",
         studies=studies,
         tools=tools,
+        mine=mine,
     )
 
 
@@ -368,6 +387,40 @@ def appraisal_form(
         domain_kind={d.id: type(d.variant(effect).algorithm).__name__ for d in inst.domains},
         **judge_answers(tool, effect, {}),
     )
+
+
+@router.post("/appraisal/save")
+async def appraisal_save(request: Request) -> Response:
+    """Store the caller's appraisal (`record_assessment`: judged again, then saved)."""
+    from fastapi.concurrency import run_in_threadpool
+
+    from alsreview.appraisal import TOOLS
+    from alsreview.appraisal.assessments import record_assessment
+
+    session = session_of(request)
+    form = await request.form()
+    tool = str(form.get("tool", ""))
+    if tool not in TOOLS:
+        raise HTTPException(422, f"unknown tool {tool!r}")
+    try:
+        record_id = int(str(form.get("record_id", "")))
+    except ValueError as exc:
+        raise HTTPException(422, "record_id must be a number") from exc
+    effect = str(form.get("effect") or "") or None
+    answers, domains = appraisal_answers(form)
+    project = request.app.state.project
+
+    def save() -> str:
+        study = study_of(project, record_id, create=True)
+        assert study is not None
+        record_assessment(
+            project, study, tool, {**answers, **domains}, effect=effect,
+            reviewer=session.user.name, name="form",
+        )  # fmt: skip
+        return study
+
+    await run_in_threadpool(save)
+    return back("/appraisal")
 
 
 @router.get("/appraisal/judge", response_class=HTMLResponse)
@@ -432,3 +485,221 @@ def export_prisma(fmt: Literal["svg", "png"], request: Request) -> Response:
     if fmt == "svg":
         return download(draw_prisma(flow), "prisma.svg", "image/svg+xml")
     return download(prisma_png(flow), "prisma.png", "image/png")
+
+
+# -- full texts -------------------------------------------------------------------------
+UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|txt)$")
+
+
+def study_of(project: Any, record_id: int, *, create: bool = False) -> str | None:
+    """The study a record belongs to; with `create`, a new study `r<record id>` for it."""
+    from alsreview.extraction.review import add_study
+    from alsreview.store import extractions as xs
+
+    for st in xs.studies(project):
+        if record_id in st.record_ids:
+            return st.id
+    if not create:
+        return None
+    add_study(project, f"r{record_id}", [record_id])
+    return f"r{record_id}"
+
+
+@router.get("/fulltext", response_class=HTMLResponse)
+def fulltext_page(request: Request) -> HTMLResponse:
+    from alsreview.screening import full_text_queue
+    from alsreview.store import extractions as xs
+
+    session_of(request)
+    project = request.app.state.project
+    records = dict(project.records(primary_only=True))
+    by_record = {rid: st for st in xs.studies(project) for rid in st.record_ids}
+    texts: dict[str, list[Any]] = {}
+    for ft in xs.fulltexts(project):
+        texts.setdefault(ft.study_id, []).append(ft)
+    rows = [
+        (rid, records[rid], by_record.get(rid))
+        for rid in full_text_queue(project)
+        if rid in records
+    ]
+    return render(
+        request,
+        "fulltext.html",
+        nav="fulltext",
+        title="Full texts",
+        rows=rows,
+        texts=texts,
+        limit_mb=request.app.state.max_upload_bytes // (1024 * 1024),
+    )
+
+
+@router.post("/fulltext/{record_id}/upload")
+async def fulltext_upload(record_id: int, request: Request, file: UploadFile) -> Response:
+    """Store an uploaded PDF or text under a generated name and attach it to the record's
+    study: type- and size-checked here, read and checked again by `attach_fulltext`."""
+    import uuid
+
+    from fastapi.concurrency import run_in_threadpool
+
+    session = session_of(request)
+    project = request.app.state.project
+    limit = request.app.state.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(413, f"file larger than the limit of {limit // (1024 * 1024)} MB")
+    if data.lstrip()[:5] == b"%PDF-":
+        ext = "pdf"
+    elif file.content_type in ("text/plain", None) and b"\x00" not in data[:65536]:
+        ext = "txt"
+    else:
+        raise HTTPException(415, "only PDF or plain-text (UTF-8) full texts are accepted")
+    if project.root is None:  # pragma: no cover - projects served by `serve` have a folder
+        raise HTTPException(500, "project has no folder for full texts")
+    folder = project.root / "fulltexts"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.{ext}"
+    path.write_bytes(data)
+
+    def attach() -> str:
+        from alsreview.extraction.fulltext import attach_fulltext
+
+        study = study_of(project, record_id, create=True)
+        assert study is not None
+        attach_fulltext(project, study, path, actor=session.user.name, max_bytes=limit)
+        return study
+
+    try:
+        await run_in_threadpool(attach)
+    except Exception:
+        path.unlink(missing_ok=True)  # nothing stored half-way
+        raise
+    return back("/fulltext")
+
+
+@router.get("/fulltext/file/{fulltext_id}")
+def fulltext_file(fulltext_id: int, request: Request) -> Response:
+    """An uploaded full text, by its id (never by a path the user chose), as a download."""
+    from fastapi.responses import FileResponse
+
+    from alsreview.store import extractions as xs
+
+    session_of(request)
+    project = request.app.state.project
+    row = next((ft for ft in xs.fulltexts(project) if ft.id == fulltext_id), None)
+    if row is None or project.root is None or not UPLOAD_NAME.match(row.filename):
+        raise HTTPException(404, f"no uploaded full text {fulltext_id}")
+    path = project.root / "fulltexts" / row.filename
+    if not path.is_file():
+        raise HTTPException(404, f"full text {fulltext_id}: file not kept")
+    media = "application/pdf" if row.filename.endswith(".pdf") else "text/plain; charset=utf-8"
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=f"fulltext-{fulltext_id}.{row.filename.rsplit('.', 1)[1]}",
+        headers={"Content-Security-Policy": "sandbox; default-src 'none'"},
+    )
+
+
+# -- extraction -------------------------------------------------------------------------
+def study_suggestions(project: Any, study_id: str) -> tuple[list[Any], str]:
+    """Suggestions from the study's newest full text, else from its records' abstracts."""
+    from alsreview.extraction.suggest import suggest
+    from alsreview.store import extractions as xs
+
+    texts = xs.fulltexts(project, study_id)
+    if texts:
+        return suggest(texts[-1].pages), "full text"
+    study = next(st for st in xs.studies(project) if st.id == study_id)
+    records = dict(project.records(primary_only=True))
+    abstract = "\n\n".join(records[r].abstract for r in study.record_ids if r in records)
+    return suggest(abstract), "abstract"
+
+
+@router.get("/extraction", response_class=HTMLResponse)
+def extraction_index(request: Request) -> HTMLResponse:
+    from alsreview.store import extractions as xs
+
+    session_of(request)
+    studies = xs.studies(request.app.state.project)
+    return render(
+        request, "extraction_index.html", nav="extraction", title="Extraction", studies=studies
+    )
+
+
+def extraction_context(request: Request, study_id: str, message: str = "") -> dict[str, Any]:
+    from alsreview.extraction.accept import acceptable
+    from alsreview.extraction.fields import get_path
+    from alsreview.extraction.review import review_fields, reviewer_extraction
+    from alsreview.store import extractions as xs
+
+    session = session_of(request)
+    project = request.app.state.project
+    xs.require_study(project, study_id)
+    mine = reviewer_extraction(project, study_id, session.user.name)
+    suggestions, basis = study_suggestions(project, study_id)
+    fields = review_fields(project)
+    return {
+        "study_id": study_id,
+        "fields": [(f, get_path(mine, f.path)) for f in fields],
+        "suggestions": [(s, acceptable(s)) for s in suggestions],
+        "basis": basis,
+        "message": message,
+    }
+
+
+@router.get("/extraction/{study_id}", response_class=HTMLResponse)
+def extraction_form(study_id: str, request: Request) -> HTMLResponse:
+    return render(
+        request,
+        "extraction_form.html",
+        nav="extraction",
+        title=f"Extraction: {study_id}",
+        **extraction_context(request, study_id),
+    )
+
+
+@router.post("/extraction/{study_id}/accept")
+def extraction_accept(
+    study_id: str, request: Request, field: str = Form(max_length=64)
+) -> Response:
+    """Accept the current suggestion for `field` (recomputed here, not taken from the form)."""
+    from alsreview.extraction.accept import accept_suggestion
+
+    session = session_of(request)
+    project = request.app.state.project
+    suggestions, _ = study_suggestions(project, study_id)
+    chosen = next((s for s in suggestions if s.field == field), None)
+    if chosen is None:
+        raise HTTPException(404, f"{study_id}: no suggestion for {field}")
+    accept_suggestion(project, study_id, chosen, reviewer=session.user.name)
+    if not is_htmx(request):
+        return back(f"/extraction/{study_id}")
+    return render(
+        request,
+        "extraction_body.html",
+        **extraction_context(request, study_id, f"{field} accepted"),
+    )
+
+
+@router.post("/extraction/{study_id}/set")
+def extraction_set(
+    study_id: str,
+    request: Request,
+    field: str = Form(max_length=64),
+    value: str = Form(max_length=2000),
+    source: str = Form(min_length=1, max_length=200),
+) -> Response:
+    """Type a value: JSON (numbers, lists) or text, with where it was read."""
+    import json
+
+    from alsreview.extraction.review import fact, set_field
+
+    session = session_of(request)
+    try:
+        parsed: Any = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    set_field(
+        request.app.state.project, study_id, field, fact(parsed, source), reviewer=session.user.name
+    )
+    return back(f"/extraction/{study_id}")
