@@ -122,7 +122,13 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=300, help="repeats of the single fit")
     parser.add_argument("--sims", type=int, default=2000, help="simulated meta-analyses")
     parser.add_argument("--rounds", type=int, default=5, help="alternating R/Python rounds")
+    parser.add_argument(
+        "--process-only", action="store_true", help="only task 3 (whole processes, k = 20)"
+    )
     args = parser.parse_args()
+    if args.process_only:
+        process_only(args.rounds)
+        return
 
     from alsreview.meta import rma, rma_batch
 
@@ -226,6 +232,32 @@ def main() -> None:
         f"rows).  On the others the largest differences from metafor were {diff_loop:.1e} "
         f"(rma loop, estimate), {diff_est:.1e} (rma_batch, estimate) and {diff_tau2:.1e} (tau2)."
     )
+
+
+def process_only(rounds: int) -> None:
+    """Task 3 alone: `alsreview meta` against Rscript on k = 20, alternating processes."""
+    rscript = ensure_metafor()
+    python = [sys.executable, "-m", "alsreview", "meta"]
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        (d / "command.R").write_text(R_COMMAND)
+        sim = np.random.default_rng(1)
+        v20 = sim.uniform(0.01, 0.2, 20)
+        write_csv(d / "k20.csv", sim.normal(0.3, np.sqrt(v20 + 0.05)), v20)
+        r_proc, py_proc = [], []
+        for _ in range(rounds):
+            r_proc.append(run_process([rscript, str(d / "command.R"), str(d / "k20.csv")])[:2])
+            py_proc.append(run_process([*python, str(d / "k20.csv")])[:2])
+    print(f"load average {os.getloadavg()[0]:.1f}; {rounds} alternating rounds")
+    for label, idx in (("wall", 0), ("CPU user+sys", 1)):
+        rp = stats_row([x[idx] for x in r_proc])
+        pp = stats_row([x[idx] for x in py_proc])
+        ratios = sorted(r[idx] / p[idx] for r, p in zip(r_proc, py_proc, strict=True))
+        print(
+            f"| whole process, k = 20, {label} | {rp[0]:.2f} / {rp[1]:.2f} s "
+            f"| {pp[0]:.2f} / {pp[1]:.2f} s | {rp[1] / pp[1]:.1f}x (per-round ratios "
+            f"{', '.join(f'{x:.1f}' for x in ratios)}) |"
+        )
 
 
 if __name__ == "__main__":

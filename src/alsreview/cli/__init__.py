@@ -45,11 +45,13 @@ def _register_all() -> None:
         literature,
         meta,
         report,
+        screen,
         serve,
         trial,
     )
 
-    for module in (report, evidence, meta, trial, literature, dedup, appraise, extract, serve):
+    modules = (report, evidence, meta, trial, literature, dedup, screen, appraise, extract, serve)
+    for module in modules:
         module.register(app)
 
 

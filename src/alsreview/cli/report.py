@@ -16,9 +16,28 @@ def register(app: typer.Typer) -> None:
         evidence: Path | None = typer.Option(
             None, "--evidence", help="Your own evidence-base JSON (default: the bundled one)."
         ),
+        trial: Path | None = typer.Option(
+            None,
+            "--trial",
+            help="A trial data folder or workbook to add as the trial section (default: the "
+            "bundled Sykova 2017 example with the bundled evidence base, none otherwise).",
+        ),
+        grade_overrides: Path | None = typer.Option(
+            None,
+            "--grade-overrides",
+            help="JSON list of GRADE judgements to override, each with outcome, design, "
+            "domain, change and a justification (shown in the report).",
+        ),
     ) -> None:
         """Write DIR/index.html (self-contained) and every figure as SVG and PNG."""
         from alsreview.report.build import build_report
+        from alsreview.report.grade import load_overrides
 
-        index = build_report(out, evidence_path=evidence)
+        overrides = load_overrides(grade_overrides) if grade_overrides else ()
+        index = build_report(
+            out,
+            evidence_path=evidence,
+            overrides=overrides,
+            trial=trial if trial is not None else "bundled",
+        )
         typer.echo(f"report written to {index}")

@@ -145,6 +145,33 @@ def _leave1out_batch(fit: Any, out: dict[str, np.ndarray]) -> Leave1outResult:
     return Leave1outResult(**out)
 
 
+def _influence_batch(fit: Any, out: dict[str, np.ndarray]) -> None:
+    """The case-deletion quantities of an intercept-only z-test model from the leave-one-out
+    fits of :func:`leave1out` (one chunked ``rma_batch``), written into ``out``'s arrays
+    (for X = 1 and the z test: s2w = 1, Var(b) = 1/sum(w), the formulas of ``influence``)."""
+    l1o = leave1out(fit)
+    v = np.asarray(fit.vi, float)
+    b, vb = float(fit.b[0]), float(fit.vb[0, 0])
+    tau2 = l1o.tau2
+    out["tau2_del"][:] = tau2
+    out["QE_del"][:] = l1o.Q
+    out["delpred"][:] = l1o.estimate
+    out["vdelpred"][:] = l1o.se**2
+    out["s2w_del"][:] = 1.0
+    k = v.size
+    sw_all = np.empty(k)  # sum over all k studies of 1/(v + tau2_(-i)), in bounded chunks
+    step = max(1, 2_000_000 // k)
+    for start in range(0, k, step):
+        t = tau2[start : start + step]
+        sw_all[start : start + step] = (1 / (v[None, :] + t[:, None])).sum(axis=1)
+    dfb = b - l1o.estimate
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["dffits"][:] = dfb / np.sqrt(out["hat"] * (tau2 + v))
+        out["dfbs"][:, 0] = dfb * np.sqrt(sw_all)
+    out["cook_d"][:] = dfb**2 / vb
+    out["cov_r"][:] = l1o.se**2 / vb
+
+
 @dataclass(frozen=True, repr=False)
 class InfluenceResult(Result):
     """Case-deletion diagnostics of a fitted model (arrays of length k; dfbs is k x p)."""
@@ -229,28 +256,34 @@ def influence(fit: Any) -> InfluenceResult:
     dfbs = np.full((k, p), np.nan)
     cook_d = np.full(k, np.nan)
     cov_r = np.full(k, np.nan)
-    for i in range(k):
-        keep = np.arange(k) != i
-        if np.linalg.matrix_rank(X[keep]) < p:
-            continue  # a coefficient is not estimable without this study
-        try:
-            res = _refit(fit, keep, with_X=True)
-        except AlsreviewError:
-            continue  # as metafor: a refit that fails leaves NA in its row
-        bd = np.asarray(res.b, float)
-        vbd = np.asarray(res.vb, float)
-        tau2_del[i] = res.tau2
-        QE_del[i] = res.QE
-        delpred[i] = X[i] @ bd
-        vdelpred[i] = X[i] @ vbd @ X[i]
-        s2w_del[i] = res.s2w
-        dffits[i] = (pred_full[i] - delpred[i]) / np.sqrt(res.s2w * hat[i] * (res.tau2 + v[i]))
-        wd = 1 / (v + res.tau2)
-        vb_del = np.linalg.inv(X.T @ (X * wd[:, None]))
-        dfb = b - bd
-        dfbs[i] = dfb / np.sqrt(res.s2w * np.diag(vb_del))
-        cook_d[i] = dfb @ svb @ dfb
-        cov_r[i] = np.linalg.det(vbd) / np.linalg.det(vb)
+    if _batchable(fit) and fit.test == "z":
+        arrays = {"tau2_del": tau2_del, "QE_del": QE_del, "delpred": delpred, "hat": hat}
+        arrays.update(vdelpred=vdelpred, s2w_del=s2w_del, dffits=dffits, dfbs=dfbs)
+        _influence_batch(fit, {**arrays, "cook_d": cook_d, "cov_r": cov_r})
+    else:
+        for i in range(k):
+            keep = np.arange(k) != i
+            if np.linalg.matrix_rank(X[keep]) < p:
+                continue  # a coefficient is not estimable without this study
+            try:
+                res = _refit(fit, keep, with_X=True)
+            except AlsreviewError:
+                continue  # as metafor: a refit that fails leaves NA in its row
+            bd = np.asarray(res.b, float)
+            vbd = np.asarray(res.vb, float)
+            tau2_del[i] = res.tau2
+            QE_del[i] = res.QE
+            delpred[i] = X[i] @ bd
+            vdelpred[i] = X[i] @ vbd @ X[i]
+            s2w_del[i] = res.s2w
+            dffits[i] = (pred_full[i] - delpred[i]) / np.sqrt(res.s2w * hat[i] * (res.tau2 + v[i]))
+            wd = 1 / (v + res.tau2)
+            vb_del = np.linalg.inv(X.T @ (X * wd[:, None]))
+            dfb = b - bd
+            dfbs[i] = dfb / np.sqrt(res.s2w * np.diag(vb_del))
+            cook_d[i] = dfb @ svb @ dfb
+            cov_r[i] = np.linalg.det(vbd) / np.linalg.det(vb)
+
     resid = y - delpred
     resid[np.abs(resid) < 100 * np.finfo(float).eps] = 0.0
     se_resid = np.sqrt(v * s2w_del + vdelpred + tau2_del * s2w_del)
