@@ -4,11 +4,9 @@ In: texts and 0/1 labels (`alsreview.records.labelled.read_labelled_csv` reads t
 a seed that picks the prior records (one included, one excluded), or explicit priors.
 Out: a frozen `SimulationResult` with the screening order and the metrics below.
 
-The priors are screened first and count as screened records.  Then the model is refit
-on everything labelled so far and the top-ranked unscreened record is screened next, as
-a reviewer using `alsreview screen` would; to bound the cost on large sets the model is
-refit after every record for the first 100 and then after every ceil(2 % of labelled)
-records (the queue between refits is the last ranking).  Metrics (Cohen et al. 2006,
+The priors are screened first and count as screened records.  Then, after every record,
+the model is refit on everything labelled so far and the top-ranked unscreened record is
+screened next, as a reviewer using `alsreview screen` would.  Metrics (Cohen et al. 2006,
 JAMIA 13:206; van de Schoot et al. 2021, Nat Mach Intell 3:125):
 
     frac_screened_R = (records screened when recall first reaches R) / N,
@@ -115,10 +113,6 @@ class SimulationResult:
         return f"SimulationResult({self.summary()})"
 
 
-def _refit_gap(n_labelled: int) -> int:
-    return 1 if n_labelled < 100 else max(1, math.ceil(0.02 * n_labelled))
-
-
 def simulate(
     texts: Sequence[str],
     labels: Sequence[int],
@@ -156,22 +150,14 @@ def simulate(
     screened[priors] = True
     n_incl = int(y.sum())
     found = int(y[priors].sum())
-    queue: list[int] = []
-    since_fit = 0
     while found < n_incl:
-        if not queue or since_fit >= _refit_gap(len(order)):
-            idx = np.asarray(order)
-            scores, _ = ranker.scores(idx, y[idx])
-            pool = np.flatnonzero(~screened)
-            queue = pool[np.argsort(-scores[pool], kind="stable")].tolist()
-            since_fit = 0
-        nxt = queue.pop(0)
-        while screened[nxt]:
-            nxt = queue.pop(0)
+        idx = np.asarray(order)
+        scores, _ = ranker.scores(idx, y[idx])
+        pool = np.flatnonzero(~screened)
+        nxt = int(pool[np.argmax(scores[pool])])  # first of the maxima: ties by position
         screened[nxt] = True
         order.append(nxt)
         found += int(y[nxt])
-        since_fit += 1
     seconds = time.perf_counter() - start
     seen = y[order].tolist()
     # records never reached are screened last, in random order (they hold no includes)
