@@ -244,3 +244,30 @@ def test_trial_attach_refuses_a_bad_folder(tmp_path, capsys):
     assert not (proj / "trial").exists()
     with Project.open(proj) as project:
         assert not [e for e in project.events() if e.action.startswith("trial.attach")]
+
+
+@pytest.mark.slow
+def test_living_update_uses_the_updated_review_layout(tmp_path):
+    """After `start_update`, the project report counts the new round and shows the studies
+    included in the previous version (PRISMA 2020 updated-review layout)."""
+    from alsreview.example import build_example
+
+    root = tmp_path / "ex"
+    build_example(root)
+    new = tmp_path / "update.ris"
+    new.write_text(
+        "TY  - JOUR\nAU  - Example, F.\nTI  - Stem cells in ALS: a second narrative review "
+        "(example record)\nPY  - 2024\nER  - \n",
+        encoding="utf-8",
+    )
+    with Project.open(root) as project:
+        assert project.start_update() == 1
+    run("import", str(new), "--source", "scopus", "--project", str(root))
+    run("report", "--project", str(root), "--out", str(tmp_path / "r"))
+    counts = report_counts(tmp_path / "r" / "index.html")
+    assert counts["Reports included in the previous version"] == 4
+    assert counts["Records identified: scopus"] == 1 and counts["Records screened"] == 1
+    assert counts["Reports included"] == 0
+    page = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert "PRISMA 2020 flow (update round 1)" in page
+    assert "1 records at title/abstract" in page  # not yet screened, said so
