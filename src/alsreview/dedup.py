@@ -313,7 +313,7 @@ class DedupResult:
 
     def duplicate_pairs(self) -> set[tuple[int, int]]:
         """Every (i, j), i < j, of records in the same cluster."""
-        pairs = set()
+        pairs: set[tuple[int, int]] = set()
         for c in self.clusters:
             m = sorted(c.members)
             pairs.update((m[x], m[y]) for x in range(len(m)) for y in range(x + 1, len(m)))
