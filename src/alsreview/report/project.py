@@ -29,7 +29,7 @@ def prisma_section(project: Project, pending: tuple[str, ...] = ()) -> Section:
     flow = counts.to_flow()
     rows: list[tuple[str, int]] = []
     if counts.previous_included is not None:
-        rows.append(("Studies included in the previous version", counts.previous_included))
+        rows.append(("Reports included in the previous version", counts.previous_included))
     rows += [(f"Records identified: {k}", v) for k, v in sorted(counts.identified.items())]
     rows += [
         ("Duplicates removed", counts.duplicates_removed),
