@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 
 from alsreview.evidence import load_evidence
 from alsreview.report.build import build_report
-from alsreview.report.grade import Override
+from alsreview.report.grade import Override, load_overrides
 from alsreview.report.sof import summary_of_findings
 
 ROOT = Path(__file__).parents[2]
@@ -56,7 +56,10 @@ def test_randomised_alsfrs_row_holds_both_trials_and_the_phase_3_result(tree):
     assert row.get("data-patients") == "244"  # 48 + 196 (Blume Table 1)
     text = " ".join(row.text_content().split())
     assert "p = 0.45" in text and "Pooled" not in text
-    assert "very low" in text and "very uncertain" in text
+    # Blume appraised both trials "low or moderate" (JBI); no CI printed and 244 < 400
+    # patients: imprecision very serious -> low certainty, "may"
+    assert "low" in text and "imprecision: very serious (-2)" in text
+    assert "may result in little to no difference in functional decline" in text
 
 
 def test_only_the_before_after_cohorts_are_pooled_and_match_metafor(tree):
@@ -76,14 +79,32 @@ def test_statements_match_the_certainty_shown(tree):
             assert statement.startswith("No ") and "evidence" in statement
             continue
         wording = {"very low": "very uncertain", "low": " may ", "moderate": "probably"}
-        if cert[0] in wording:
+        if statement.startswith("It is unclear whether"):  # no direction to state
+            assert cert[0] != "very low"
+        elif cert[0] in wording:
             assert wording[cert[0]] in statement, (cert, statement)
 
 
-def test_risk_of_bias_is_said_to_be_not_appraised(tree):
-    assert tree.xpath("//section[@id='bottom-line']//p[@data-rob='not appraised']")
+def test_risk_of_bias_source_and_gaps_are_said(tree):
+    (note,) = tree.xpath("//section[@id='bottom-line']//p[@data-rob]")
+    assert note.get("data-rob") == "partly appraised"
+    text = " ".join(note.text_content().split())
+    # Blume (Results): every included study at low or moderate risk; Khalid appraises none
+    assert "blume2026: low or moderate" in text and "18 of 21 studies" in text
+    assert "not appraised : Sobus A 2018, Staff NP 2016, Mohseni R 2022" in text.replace(
+        "not appraised:", "not appraised :"
+    )
     reasons = text_of(tree, "//table[@data-table='sof']//li[@data-domain='risk_of_bias']")
-    assert "not yet appraised" in reasons
+    assert "no control group" in reasons and "judged at low or moderate risk" in reasons
+
+
+def test_without_appraisals_the_report_says_so(tmp_path):
+    index = build_report(tmp_path / "o", appraisals={}, trial=None)
+    tree = lxml_html.parse(str(index))
+    (note,) = tree.xpath("//section[@id='bottom-line']//p[@data-rob]")
+    assert note.get("data-rob") == "not appraised"
+    reasons = text_of(tree, "//table[@data-table='sof']//li[@data-domain='risk_of_bias']")
+    assert "not appraised (100% of the patients)" in reasons
 
 
 def test_appraisals_and_overrides_change_the_rating(tmp_path):
@@ -98,7 +119,7 @@ def test_appraisals_and_overrides_change_the_rating(tmp_path):
     index = build_report(tmp_path / "o", appraisals=rob, overrides=[ov], trial=None)
     page = index.read_text("utf-8")
     assert "checked: test says so" in page and "the rule said:" in page
-    assert 'data-rob="not appraised"' not in page
+    assert 'data-rob="appraised"' in page
 
 
 def test_safety_keeps_the_trials_deaths_and_headaches(tree):
@@ -224,3 +245,62 @@ def test_first_screen_and_sof_in_a_real_browser(bundled_report, browser, tmp_pat
     assert len(table.find_elements("css selector", "tr[data-outcome]")) == 15
     shot = tmp_path / "sof.png"
     assert table.screenshot(str(shot)) and shot.stat().st_size > 10_000
+
+
+def test_trial_table_2_is_said_to_reproduce(tree):
+    (p,) = tree.xpath("//section[@id='trial']//p[@data-reproduces]")
+    assert p.get("data-reproduces") == "yes"
+    rows = tree.xpath("//table[@data-table='trial-reproduction']//tbody/tr")
+    cells = [[c.text_content() for c in r.xpath("./td")] for r in rows]
+    # 002 Table 2, bottom row: 51.2 ± 1.7, 38.1 ± 4.2, 29.5 ± 1.0, 88.8 ± 2.3 (mean ± SEM)
+    assert [c[1] for c in cells] == ["51.2", "1.7", "38.1", "4.2", "29.5", "1.0", "88.8", "2.3"]
+    assert all(c[1] == c[2] and c[3] == "yes" for c in cells)
+
+
+def test_a_table_that_does_not_reproduce_is_said_so():
+    from alsreview.report.trial import reproduction
+    from alsreview.trial.analysis import analyze_trial
+    from alsreview.trial.ipd import load_trial
+
+    evidence = load_evidence()
+    table = next(t for t in evidence.tables if t.id == "Table 2")
+    stated = [
+        s.model_copy(update={"value": s.value.model_copy(update={"value": 51.3})})
+        if s.label == "age (mean)"
+        else s
+        for s in table.stated_totals
+    ]
+    bad = table.model_copy(update={"stated_totals": stated})
+    trial = analyze_trial(load_trial(ROOT / "src" / "alsreview" / "data" / "trial_example"))
+    check = reproduction(trial, bad)
+    assert check["reproduces"] is False
+    assert [r["what"] for r in check["rows"] if not r["same"]] == ["age (years): mean"]
+
+
+def test_cli_reads_grade_overrides_and_refuses_bad_ones(tmp_path):
+    import subprocess
+    import sys
+
+    good = tmp_path / "overrides.json"
+    good.write_text(json.dumps([{
+        "outcome": "survival", "design": "non-randomised controlled", "domain": "indirectness",
+        "change": 0, "justification": "PRO-ACT controls matched on onset and ALSFRS-R (checked)",
+    }]), "utf-8")  # fmt: skip
+    bad = tmp_path / "bad.json"
+    entry = {"outcome": "survival", "design": "randomised", "domain": "imprecision"}
+    bad.write_text(json.dumps([{**entry, "change": -1, "justification": ""}]), "utf-8")
+    cmd = [sys.executable, "-m", "alsreview", "report", "--out", str(tmp_path / "b")]
+    out = subprocess.run(
+        [*cmd, "--grade-overrides", str(bad)], capture_output=True, text=True, env=_wide_env()
+    )
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "override 1" in out.stderr and "needs a written justification" in out.stderr
+    assert not (tmp_path / "b" / "index.html").exists()
+    index = build_report(tmp_path / "g", overrides=load_overrides(good), trial=None)
+    assert "PRO-ACT controls matched on onset" in index.read_text("utf-8")
+
+
+def _wide_env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "COLUMNS": "400"}  # error text not wrapped mid-word

@@ -67,11 +67,21 @@ def test_risk_of_bias_weights_by_patients():
     assert change(body(rob=rob, weights=w), "risk_of_bias") == -1  # 70% of patients
 
 
-def test_not_appraised_is_rated_down_and_said():
+def test_not_appraised_counts_as_serious_and_is_said():
     j = rate(body(rob={})).judgement("risk_of_bias")
-    assert j.change == -1 and "not yet appraised (4 of 4 studies)" in j.reason
+    assert j.change == -1 and "4 of 4 studies not appraised (100% of the patients)" in j.reason
+    # one small study unappraised: most information is judged, no downgrade, still said
+    w = {"a": 100.0, "b": 300.0, "c": 300.0, "d": 300.0}
+    one = body(rob={"b": "low", "c": "low", "d": "moderate"}, weights=w)
+    j = rate(one).judgement("risk_of_bias")
+    assert j.change == 0 and "1 of 4 studies not appraised (10% of the patients)" in j.reason
+
+
+def test_uncontrolled_evidence_is_rated_down_for_its_design_whatever_its_appraisal():
+    j = rate(body(design="uncontrolled before/after")).judgement("risk_of_bias")
+    assert j.change == -1 and "no control group" in j.reason
     j = rate(body(rob={}, design="uncontrolled before/after")).judgement("risk_of_bias")
-    assert j.change == -2 and "no control group" in j.reason
+    assert j.change == -2
 
 
 def test_unknown_judgement_word_is_an_error():
@@ -190,7 +200,7 @@ def test_override_replaces_a_judgement_and_keeps_the_rule_reason():
     c = rate(body(rob={}), overrides=[ov])
     j = c.judgement("risk_of_bias")
     assert j.change == 0 and j.reason.startswith("both trials were double-blind")
-    assert j.overridden and "not yet appraised" in j.overridden
+    assert j.overridden and "4 of 4 studies not appraised" in j.overridden
     assert c.level == 4
     other = Override("survival", "randomised", "risk_of_bias", 0, "x")
     assert rate(body(rob={}), overrides=[other]).judgement("risk_of_bias").change == -1

@@ -237,6 +237,19 @@ def fulltext_list_command(project: Path = PROJECT_OPTION) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `extract` and `fulltext` to the main app."""
+    """Add `extract`, `fulltext` and `example` to the main app."""
     app.add_typer(extract_app, name="extract")
     app.add_typer(fulltext_app, name="fulltext")
+
+    @app.command("example")
+    def example_command(
+        directory: Path = typer.Argument(..., help="Folder for the example project."),
+        db: str | None = typer.Option(None, "--db", help="PostgreSQL URL (default: SQLite)."),
+    ) -> None:
+        """Build a small review end to end (import, dedup, dual screening, extraction,
+        appraisal, trial) from packaged files and write its report: DIR/report/index.html."""
+        from alsreview.example import build_example
+
+        result = build_example(directory, url=db)
+        typer.echo(f"example project in {result.project}; {len(result.studies)} studies extracted")
+        typer.echo(f"report written to {result.report}")

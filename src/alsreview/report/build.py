@@ -34,8 +34,10 @@ def review_sections(
 ) -> list[Section]:
     """Every section of the review report, in reading order.
 
-    Extras: `appraisals` (study id -> `appraisal.Appraisal` or overall judgement) feed the
-    GRADE risk-of-bias domain (None = not appraised, said so in the report); `overrides`
+    Extras: `appraisals` (study id -> `appraisal.Appraisal`, published appraisal or overall
+    judgement) feed the GRADE risk-of-bias domain; None = the bundled published appraisals
+    of these studies (`appraisal.bundled`), {} = none (the report says what was appraised
+    and by whom); `overrides`
     replace GRADE judgements with a justification; `trial` (a `trial.TrialAnalysis`) adds
     the individual-patient trial section."""
     from alsreview.meta.alsfrs import alsfrs_synthesis
@@ -43,19 +45,24 @@ def review_sections(
     from alsreview.report.findings import (
         bottom_line_section,
         conclusions_section,
+        published_appraisals,
         rob_from_appraisals,
+        rob_status,
         sof_section,
     )
     from alsreview.report.sof import summary_of_findings
 
     findings = run_integrity_checks(evidence)
     synthesis = alsfrs_synthesis(evidence.studies)
+    source = "given"
+    if appraisals is None:
+        appraisals, source = published_appraisals(evidence), "published"
     rob = rob_from_appraisals(appraisals)
-    appraised = bool(rob) and all(rob.get(s.id) for s in evidence.studies)
+    status = rob_status(evidence, rob, appraisals, source)
     sof = summary_of_findings(evidence, rob=rob, overrides=overrides, synthesis=synthesis)
     sections = [
-        bottom_line_section(sof, appraised=appraised),
-        sof_section(sof, appraised=appraised),
+        bottom_line_section(sof, rob=status),
+        sof_section(sof, rob=status),
         conclusions_section(evidence, sof),
         es.overview_section(evidence, findings),
     ]
@@ -70,7 +77,15 @@ def review_sections(
     if trial is not None:
         from alsreview.report.trial import trial_section
 
-        sections.append(trial_section(trial))
+        printed = next(
+            (
+                t
+                for t in evidence.tables
+                if t.id == "Table 2" and evidence.sources[t.review].kind == "trial report"
+            ),
+            None,
+        )
+        sections.append(trial_section(trial, figures=False, printed=printed))
     sections.append(es.integrity_section(findings))
     sections.append(es.disagreements_section(evidence))
     sections.append(es.sources_section(evidence))
@@ -172,7 +187,7 @@ def render_figures(figures: list[Figure]) -> list[tuple[str, bytes | None]]:
     """
     import multiprocessing as mp
 
-    workers = min(len(figures), os.cpu_count() or 1)
+    workers = min(len(figures), _usable_cores())
     if workers < 2 or "fork" not in mp.get_all_start_methods():
         return [render_figure(f) for f in figures]
     global _PENDING
@@ -182,6 +197,14 @@ def render_figures(figures: list[Figure]) -> list[tuple[str, bytes | None]]:
             return pool.map(_render_pending, range(len(figures)), chunksize=1)
     finally:
         _PENDING = []
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (its affinity, e.g. under `taskset`), not the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _render_pending(i: int) -> tuple[str, bytes | None]:
@@ -196,6 +219,12 @@ def render_figure(fig: Figure) -> tuple[str, bytes | None]:
         return fig.svg, fig.png
     import matplotlib
 
+    mpl = fig.figure
+    if mpl.get_layout_engine() is not None:
+        # lay the figure out once, then keep it: each savefig would otherwise re-run a
+        # constrained layout (half the rendering time of a figure)
+        mpl.draw_without_rendering()
+        mpl.set_layout_engine("none")
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": fig.name}):
         buf = io.StringIO()
         fig.figure.savefig(buf, format="svg", metadata={"Date": None})

@@ -77,18 +77,49 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def sof_section(rows: list[SofRow], *, appraised: bool) -> Section:
+def rob_status(
+    evidence: EvidenceBase,
+    rob: Mapping[str, str | None],
+    appraisals: Mapping[str, Any],
+    source: str,
+) -> dict[str, Any]:
+    """What the report says about risk of bias: how many studies are appraised, by whom."""
+    k = len(evidence.studies)
+    judged = [s for s in evidence.studies if rob.get(s.id)]
+    missing = [s.label for s in evidence.studies if not rob.get(s.id)]
+    state = "appraised" if len(judged) == k else "partly appraised" if judged else "not appraised"
+    origin = ""
+    if source == "published" and judged:
+        a = next(iter(appraisals.values()))
+        words = getattr(a, "overall_text", None) or "/".join(getattr(a, "overall", []))
+        cites = sorted({str(x).split(":")[0] for x in appraisals.values() for x in x.from_})
+        origin = (
+            f"the published appraisals ({', '.join(cites)}: {words} for each study it "
+            "appraises, no per-study judgement printed; rated at the worst judgement allowed)"
+        )
+    elif judged:
+        origin = "the appraisals given to the report"
+    return {
+        "state": state,
+        "k": k,
+        "n": len(judged),
+        "origin": origin,
+        "missing": missing,
+    }
+
+
+def sof_section(rows: list[SofRow], *, rob: dict[str, Any]) -> Section:
     data = [_row(r) for r in rows]
     groups: list[dict[str, Any]] = []
     for d in data:
         if not groups or groups[-1]["outcome"] != d["outcome"]:
             groups.append({"outcome": d["outcome"], "rows": []})
         groups[-1]["rows"].append(d)
-    html = render("sof.html.j2", groups=groups, appraised=appraised, plural=_plural)
+    html = render("sof.html.j2", groups=groups, rob=rob, plural=_plural)
     return Section(id="summary-of-findings", title="Summary of findings (GRADE)", html=html)
 
 
-def bottom_line_section(rows: list[SofRow], *, appraised: bool) -> Section:
+def bottom_line_section(rows: list[SofRow], *, rob: dict[str, Any]) -> Section:
     """Does it work, how sure are we, is it safe: randomised evidence first."""
     get = {(r.outcome.key, r.design): r for r in rows}
     works = []
@@ -111,7 +142,7 @@ def bottom_line_section(rows: list[SofRow], *, appraised: bool) -> Section:
         works=works,
         others=others,
         safety=safety,
-        appraised=appraised,
+        rob=rob,
         plural=_plural,
     )
     return Section(id="bottom-line", title="Bottom line", html=html)
@@ -126,10 +157,29 @@ def conclusions_section(evidence: EvidenceBase, rows: list[SofRow]) -> Section:
     return Section(id="conclusions", title="Conclusions", html=html)
 
 
+#: most severe first: a paper that allows several judgements ("low or moderate") is
+#: rated by the worst it allows
+_SEVERITY = ("critical", "serious", "high", "some concerns", "moderate", "unclear", "low")
+
+
 def rob_from_appraisals(appraisals: Mapping[str, Any] | None) -> dict[str, str | None]:
-    """study id -> overall risk-of-bias judgement (an `appraisal.Appraisal` or its word)."""
+    """study id -> overall risk-of-bias judgement, from an `appraisal.Appraisal`, a published
+    appraisal (`appraisal.bundled`, whose overall may list several words) or a word."""
     out: dict[str, str | None] = {}
     for sid, a in (appraisals or {}).items():
         overall = getattr(a, "overall", a)
-        out[sid] = None if overall is None else str(overall).strip().lower().replace("_", " ")
+        if overall is None:
+            out[sid] = None
+            continue
+        words = [overall] if isinstance(overall, str) else list(overall)
+        words = [str(x).strip().lower().replace("_", " ") for x in words]
+        out[sid] = min(words, key=lambda x: _SEVERITY.index(x) if x in _SEVERITY else -1)
     return out
+
+
+def published_appraisals(evidence: EvidenceBase) -> dict[str, Any]:
+    """The bundled published appraisals (`appraisal.bundled`) of this evidence base's studies."""
+    from alsreview.appraisal.bundled import load_published
+
+    ids = {s.id for s in evidence.studies}
+    return {sid: a for sid, a in load_published().by_study().items() if sid in ids}

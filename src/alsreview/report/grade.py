@@ -133,6 +133,37 @@ class Override:
             raise ValidationError(problems)
 
 
+def load_overrides(path: str | Path) -> list[Override]:
+    """GRADE overrides from a JSON file: a list of objects with `outcome`, `design`,
+    `domain`, `change` and `justification`. Every problem is reported with its entry."""
+    from alsreview.errors import Problem
+
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = Problem(f"cannot read GRADE overrides: {exc}", file=str(path))
+        raise ValidationError([problem]) from None
+    if not isinstance(data, list):
+        raise ValidationError([Problem("expected a JSON list of overrides", file=str(path))])
+    out, problems = [], []
+    keys = {"outcome", "design", "domain", "change", "justification"}
+    for i, entry in enumerate(data):
+        where = f"override {i + 1}"
+        if not isinstance(entry, dict) or set(entry) != keys:
+            got = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
+            problems.append(
+                Problem(f"{where}: expected exactly {sorted(keys)}, got {got}", file=str(path))
+            )
+            continue
+        try:
+            out.append(Override(**entry))
+        except ValidationError as exc:
+            problems += [Problem(f"{where}: {p.message}", file=str(path)) for p in exc.problems]
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
 @dataclass(frozen=True)
 class Certainty:
     """The certainty of a body of evidence and how it was reached."""
@@ -175,52 +206,58 @@ def _studies(k: int) -> str:
 
 
 def _rob(body: Body, rules: dict[str, Any]) -> Judgement:
+    """Share of the patients in studies at serious (high, or not appraised) and critical
+    risk; uncontrolled before/after evidence is rated down for its design as well."""
     r = rules["risk_of_bias"]
     if body.k == 0:
         return Judgement("risk_of_bias", 0, "no studies", "risk_of_bias.none")
-    unappraised = [s for s in body.studies if body.rob.get(s) is None]
-    changes: list[int] = []
+    severity = r["severity"]
+    judged = {s: body.rob.get(s) for s in body.studies}
+    unknown = sorted({str(j) for j in judged.values() if j is not None} - set(severity))
+    if unknown:
+        raise ValidationError(
+            [f"unknown risk-of-bias judgement(s) {unknown}; known: {', '.join(severity)}"]
+        )
+    level = {
+        s: r["not_appraised"]["severity"] if j is None else severity[str(j)]
+        for s, j in judged.items()
+    }
+    w = {s: float(body.weights.get(s) or 1.0) for s in body.studies}
+    total = sum(w.values())
+    serious = sum(w[s] for s in body.studies if level[s] >= 2) / total
+    critical = sum(w[s] for s in body.studies if level[s] >= 3) / total
+    unappraised = [s for s in body.studies if judged[s] is None]
     reasons: list[str] = []
-    rule = "risk_of_bias.appraised"
     if unappraised:
-        nr = r["not_appraised"]
-        changes.append(nr["change"])
-        reasons.append(nr["reason"].format(unappraised=len(unappraised), studies=_studies(body.k)))
-        rule = "risk_of_bias.not_appraised"
-        if body.design == "uncontrolled before/after":
-            changes.append(r["uncontrolled"]["change"])
-            reasons.append(r["uncontrolled"]["reason"])
-            rule += "+uncontrolled"
+        share = sum(w[s] for s in unappraised) / total
+        share_text = "under 1%" if 0 < share < 0.005 else f"{share:.0%}"
+        reasons.append(
+            r["not_appraised"]["reason"].format(
+                unappraised=len(unappraised), studies=_studies(body.k), share=share_text
+            )
+        )
+    change, rule = 0, "risk_of_bias.share"
+    if critical > r["very_serious_share"]:
+        change, rule = -2, "risk_of_bias.very_serious_share"
+        reasons.append(
+            f"{critical:.0%} of the patients are in studies at critical risk of bias "
+            f"(more than {r['very_serious_share']:.0%})"
+        )
+    elif serious > r["serious_share"]:
+        change, rule = -1, "risk_of_bias.serious_share"
+        reasons.append(
+            f"{serious:.0%} of the patients are in studies at high or unknown risk of bias "
+            f"(more than {r['serious_share']:.0%})"
+        )
     else:
-        severity = r["severity"]
-        unknown = sorted({str(body.rob[s]) for s in body.studies} - set(severity))
-        if unknown:
-            raise ValidationError(
-                [f"unknown risk-of-bias judgement(s) {unknown}; known: {', '.join(severity)}"]
-            )
-        w = {s: float(body.weights.get(s) or 1.0) for s in body.studies}
-        total = sum(w.values())
-        serious = sum(w[s] for s in body.studies if severity[str(body.rob[s])] >= 2) / total
-        critical = sum(w[s] for s in body.studies if severity[str(body.rob[s])] >= 3) / total
-        if critical > r["very_serious_share"]:
-            changes.append(-2)
-            reasons.append(
-                f"{critical:.0%} of the patients are in studies at critical risk of bias "
-                f"(more than {r['very_serious_share']:.0%})"
-            )
-            rule = "risk_of_bias.very_serious_share"
-        elif serious > r["serious_share"]:
-            changes.append(-1)
-            reasons.append(
-                f"{serious:.0%} of the patients are in studies at high (or serious) risk of "
-                f"bias (more than {r['serious_share']:.0%})"
-            )
-            rule = "risk_of_bias.serious_share"
-        else:
-            reasons.append(
-                f"{1 - serious:.0%} of the patients are in studies at low or moderate risk of bias"
-            )
-    return Judgement("risk_of_bias", max(-2, sum(changes)), "; ".join(reasons), rule)
+        reasons.append(
+            f"{1 - serious:.0%} of the patients are in studies judged at low or moderate risk"
+        )
+    if body.design == "uncontrolled before/after":
+        change += r["uncontrolled"]["change"]
+        reasons.append(r["uncontrolled"]["reason"])
+        rule += "+uncontrolled"
+    return Judgement("risk_of_bias", max(-2, change), "; ".join(reasons), rule)
 
 
 def _inconsistency(body: Body, rules: dict[str, Any]) -> Judgement:

@@ -31,14 +31,17 @@ def plot_trajectories(
     ax: Any = None,
     floor: float | None = 25.0,
     title: str | None = None,
+    legend: bool = True,
 ) -> Any:
     """One line per patient of `measure` against months from treatment; returns the figure.
 
-    Draws on `ax` when given, else on a new `matplotlib.figure.Figure` (no pyplot state)."""
+    Draws on `ax` when given, else on a new `matplotlib.figure.Figure` (no pyplot state).
+    `legend` names the patients (up to 30) beside the plot."""
     if ax is None:
         from matplotlib.figure import Figure as MplFigure
 
-        fig = MplFigure(figsize=(7, 4.2), layout="constrained")
+        fig = MplFigure(figsize=(7, 4.2))
+        fig.subplots_adjust(left=0.1, right=0.86 if legend else 0.97, bottom=0.12, top=0.92)
         ax = fig.add_subplot()
     else:
         fig = ax.figure
@@ -54,7 +57,7 @@ def plot_trajectories(
     )
     if title:
         ax.set_title(title)
-    if d["patient_id"].nunique() <= 30:
+    if legend and d["patient_id"].nunique() <= 30:
         ax.legend(fontsize=6, ncol=2, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return fig
 
@@ -143,6 +146,59 @@ def _patient_table(a: TrialAnalysis) -> dict[str, Any]:
         rows,
         digits=0,
     )
+
+
+#: demographics variable -> words of the printed table's column (002_* Table 2)
+_TABLE2 = {
+    "age (years)": "age",
+    "disease duration (months)": "disease duration",
+    "ALSFRS-R at day 0": "alsfrs",
+    "FVC before treatment (% predicted)": "fvc",
+}
+
+
+def reproduction(a: TrialAnalysis, table: Any) -> dict[str, Any] | None:
+    """The printed mean and SEM of a trial report's patient table (an evidence-base
+    `ExtractedTable` with stated totals) against the same statistics of the patient rows.
+
+    Returns None when the table states none of them; `reproduces` is True only when every
+    stated value equals the recomputed one at the printed precision."""
+    d = a.demographics.set_index("variable")
+    rows = []
+
+    def places(x: float) -> int:
+        text = f"{x:g}"
+        return len(text.split(".")[1]) if "." in text else 0
+
+    # a float keeps no trailing zero ("1.0" is stored as 1): a column prints one precision
+    precision: dict[str, int] = {}
+    for stated in table.stated_totals:
+        precision[stated.column] = max(precision.get(stated.column, 0), places(stated.value.value))
+    for stated in table.stated_totals:
+        if stated.aggregate not in ("mean", "sem"):
+            continue
+        var = next((v for v, w in _TABLE2.items() if w in stated.column.lower()), None)
+        if var is None or var not in d.index:
+            continue
+        printed = float(stated.value.value)
+        decimals = precision[stated.column]
+        text = f"{printed:.{decimals}f}"
+        computed = float(d.loc[var, stated.aggregate])
+        rows.append(
+            {
+                "what": f"{var}: {'mean' if stated.aggregate == 'mean' else 'SEM'}",
+                "printed": text,
+                "computed": f"{computed:.{decimals}f}",
+                "same": round(computed, decimals) == round(printed, decimals),
+            }
+        )
+    if not rows:
+        return None
+    return {
+        "table": f"{table.review} {table.id}",
+        "rows": rows,
+        "reproduces": all(r["same"] for r in rows),
+    }
 
 
 def _ms(d: pd.DataFrame, key: str) -> str:
@@ -337,10 +393,22 @@ def _efficacy_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
     return out
 
 
-def trial_section(a: TrialAnalysis, *, section_id: str = "trial", summary: bool = False) -> Section:
+def trial_section(
+    a: TrialAnalysis,
+    *,
+    section_id: str = "trial",
+    summary: bool = False,
+    legend: bool = True,
+    figures: bool = True,
+    printed: Any = None,
+) -> Section:
     """The trial as one report section: tables, then trajectory figures.
 
-    `summary=True` puts the analysis' plain-text summary first (the stand-alone page)."""
+    `summary=True` puts the analysis' plain-text summary first (the stand-alone page);
+    `legend=False` leaves the patient legend off the figures; `figures=False` leaves the
+    trajectory figures out (the review report, whose readers find them in `alsreview trial
+    report`); `printed` (the trial report's patient table from the evidence base) adds
+    whether its printed means and SEMs reproduce from the patient rows."""
     blocks: list[dict[str, Any]] = [_patient_table(a), *_efficacy_tables(a)]
     blocks += _visit_table(a, "fvc_percent", "FVC (% predicted) by visit (as 002_* Table 4)")
     for col, limb in WEAK.items():
@@ -349,24 +417,31 @@ def trial_section(a: TrialAnalysis, *, section_id: str = "trial", summary: bool 
         )
     blocks += _stability_tables(a)
     blocks += _ae_tables(a)
-    figures = []
+    figs = []
     eff = a.trial.efficacy_visits()
     for measure, label in (("alsfrs_r", "ALSFRS-R"), ("fvc_percent", "FVC")):
-        if eff[measure].notna().any():
-            fig = plot_trajectories(eff, measure, title=f"{label} per patient")
-            figures.append(
+        if figures and eff[measure].notna().any():
+            fig = plot_trajectories(eff, measure, title=f"{label} per patient", legend=legend)
+            figs.append(
                 Figure(
                     name=f"{section_id}_{measure}",
                     caption=f"{label} per patient (dashed line: day of treatment)",
                     figure=fig,
                 )
             )
-    html = render("trial.html.j2", blocks=blocks, summary=a.summary() if summary else None)
+    check = reproduction(a, printed) if printed is not None else None
+    html = render(
+        "trial.html.j2",
+        blocks=blocks,
+        summary=a.summary() if summary else None,
+        check=check,
+        figures_elsewhere=not figures,
+    )
     return Section(
         id=section_id,
         title=f"Trial analysis: {a.trial.source}",
         html=html,
-        figures=figures,
+        figures=figs,
     )
 
 
