@@ -970,9 +970,10 @@ def suggest(pages: Sequence[str] | str) -> list[Suggestion]:
     ):
         del chosen["patients_analysed"]  # cannot analyse more than were enrolled
     for field in FIELDS:
-        h = chosen.get(field)
-        if h is None or h.weight < MIN_CONFIDENCE:
+        pick = chosen.get(field)
+        if pick is None or pick.weight < MIN_CONFIDENCE:
             continue
+        h = pick
         s = h.sentence
         start, end = h.span if h.span else (s.start, s.end)
         quote = pages[s.page - 1][start:end]
