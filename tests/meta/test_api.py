@@ -67,7 +67,9 @@ def test_notebook_session_on_a_dataframe() -> None:
 
 
 def test_level_is_a_percentage_and_the_other_scale_is_refused() -> None:
-    from alsreview.meta import rma, rma_batch
+    from alsreview.meta import rma, rma_batch, rma_mh
+    from alsreview.meta.conversions import sd_from_ci
+    from alsreview.meta.plots import funnel
 
     yi, vi = [0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03]
     res = rma(yi, vi, level=90)
@@ -77,6 +79,9 @@ def test_level_is_a_percentage_and_the_other_scale_is_refused() -> None:
         lambda: res.predict(level=0.9),
         lambda: res.confint(level=0.95),
         lambda: rma_batch(np.array([yi]), np.array([vi]), level=0.95),
+        lambda: rma_mh([2, 3, 1], [20, 18, 25], [5, 6, 4], [17, 15, 22], level=0.95),
+        lambda: sd_from_ci(1.0, 3.0, 40, level=0.95),
+        lambda: funnel(res, level=0.95),
     ):
         with pytest.raises(ValidationError, match="level is a percentage"):
             call()
