@@ -177,6 +177,10 @@ def test_every_stage_through_the_cli(tmp_path, db, capsys, monkeypatch):
     pdf = tmp_path / "sykova.pdf"
     pdf.write_bytes(make_pdf(["In total, 26 patients were enrolled.", "Table 2."]))
     run("fulltext", "add", "sykova2017", str(pdf), *p)
+    capsys.readouterr()
+    run("extract", "suggest", "--study", "sykova2017", "--json", *p)
+    (sug,) = json.loads(capsys.readouterr().out)["suggestions"]
+    assert (sug["field"], sug["value"], sug["page"]) == ("patients_enrolled", 26, 1)
     with Project.open(proj) as project:
         apply_appraisals(project, inputs / "appraisals.json")
     trial = tmp_path / "trial"

@@ -14,23 +14,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsreview import meta
 from alsreview.errors import ValidationError
 
 from .reference import load
 
 
-def test_every_exported_name_is_what_it_says() -> None:
-    for name in meta.__all__:
-        obj = getattr(meta, name)
+@pytest.mark.parametrize("package", ["alsreview.meta", "alsreview.trial"])
+def test_every_exported_name_is_what_it_says(package: str) -> None:
+    pkg = importlib.import_module(package)
+    assert pkg.__all__ == sorted(pkg._WHERE)
+    for name in pkg.__all__:
+        obj = getattr(pkg, name)
         assert not inspect.ismodule(obj), name
         assert getattr(obj, "__name__", name) == name or name.isupper(), name
-        module = importlib.import_module(f"alsreview.meta.{meta._WHERE[name]}")
+        module = importlib.import_module(f"{package}.{pkg._WHERE[name]}")
         assert obj is getattr(module, name)
+        assert name in dir(pkg)
+    with pytest.raises(AttributeError):
+        pkg.no_such_name  # noqa: B018
     # importing the submodules of the same names afterwards does not hide the functions
-    for name in ("rma", "influence", "subgroups"):
-        importlib.import_module(f"alsreview.meta.{name}")
-        assert inspect.isfunction(getattr(meta, name)), name
+    for name, module in pkg._WHERE.items():
+        if name == module:
+            importlib.import_module(f"{package}.{name}")
+            assert inspect.isfunction(getattr(pkg, name)), name
 
 
 def test_notebook_session_on_a_dataframe() -> None:

@@ -72,7 +72,9 @@ def _appraisals(project: Project) -> tuple[list[Any], dict[str, list[str]], dict
     from alsreview.appraisal.table import RobTable
     from alsreview.store.appraisals import current_appraisals
 
-    tables, unresolved, overall = [], {}, {}
+    tables: list[Any] = []
+    unresolved: dict[str, list[str]] = {}
+    overall: dict[str, str] = {}
     for tool in sorted({a.tool for a in current_appraisals(project)}):
         cj = current_judgements(project, tool)
         tables.append(RobTable.from_store(project, tool))
