@@ -17,17 +17,20 @@ Builds a record set with known true clusters from the labelled screening sets in
 * hard negatives that must NOT be merged: errata ('Erratum: <title>'), comments on a paper
   and conference abstracts of the same study are added as entities of their own.
 
-Run (about a minute on 2 cores; the datatools comparison needs a separate virtualenv so
+Run (a few minutes on 2 cores; the datatools comparison needs a separate virtualenv so
 that asreview is never a project dependency):
 
     python -m venv /tmp/adt-venv && /tmp/adt-venv/bin/pip install asreview-datatools
-    python benchmarks/dedup_benchmark.py --datatools-python /tmp/adt-venv/bin/python
+    python benchmarks/dedup_benchmark.py --datatools-python /tmp/adt-venv/bin/python --replicas 6
 
-Prints a Markdown table (records, true pairs, precision, recall, time) for alsreview at
-~20,000 and 100,000 records (the larger set repeats the base five times with letters of
-titles, abstracts and names shifted, so clusters stay the same size) and for datatools'
-`dedup` (exact DOI or exact title+abstract, its default) and `dedup --similar` (difflib
-ratio > 0.98) on the 20,000.
+Prints a Markdown table (records, true pairs, precision, recall, in-process and whole-process
+time, each as wall-clock median (min) of alternating rounds and CPU median): alsreview's
+`deduplicate` in-process, `alsreview dedup FILE.csv --json` as a whole process on the CSV
+that datatools reads, datatools' `dedup` (exact DOI or exact title+abstract, its default)
+with its detection timed inside its process and the whole process (interpreter start and
+asreview import included), optionally `dedup --similar` (difflib ratio > 0.98), and
+alsreview on ~100,000+ records (`--replicas`: the base repeated with letters of titles,
+abstracts and names shifted, so clusters stay the same size).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import csv
 import json
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -369,15 +373,15 @@ def score(pred: set, true: set) -> tuple[float, float]:
 
 DATATOOLS_SCRIPT = r"""
 import json, sys, time
-t_start = time.perf_counter()
+t_start, c_start = time.perf_counter(), time.process_time()
 import pandas as pd
 from asreview import ASReviewData
 from asreviewcontrib.datatools import dedup as dd
-t_imported = time.perf_counter()
+t_imported, c_imported = time.perf_counter(), time.process_time()
 
 path, mode = sys.argv[1], sys.argv[2]
 asdata = ASReviewData.from_file(path)
-t_loaded = time.perf_counter()
+t_loaded, c_loaded = time.perf_counter(), time.process_time()
 n = len(asdata.df)
 if mode == "similar":
     captured = []
@@ -389,7 +393,7 @@ else:
     # doi.org prefix removed) or the same title+abstract (non-alphanumerics removed, lower
     # case).  Each duplicate is paired with the first record that has its DOI or its text.
     dup = asdata.duplicated("doi")
-    t_dedup = time.perf_counter()
+    t_dedup, c_dedup = time.perf_counter(), time.process_time()
     df = asdata.df
     doi = df["doi"].astype("string").str.strip().str.lower().str.replace(
         r"^https?://(www\.)?doi\.org/", "", regex=True).replace("", None)
@@ -407,10 +411,11 @@ else:
             first_doi.setdefault(d, i)
         if t:
             first_text.setdefault(t, i)
-t_end = time.perf_counter()
+t_end, c_end = time.perf_counter(), time.process_time()
 print(json.dumps({"n": n, "removed": int(dup.sum()) if mode != "similar" else len(pairs),
                   "pairs": pairs, "import": t_imported - t_start, "load": t_loaded - t_imported,
-                  "dedup": (t_dedup if mode != "similar" else t_end) - t_loaded}))
+                  "dedup": (t_dedup if mode != "similar" else t_end) - t_loaded,
+                  "dedup_cpu": (c_dedup if mode != "similar" else c_end) - c_loaded}))
 """
 
 
@@ -452,7 +457,7 @@ def run_datatools(python: str, records: list[Record], mode: str) -> dict:
         write_csv(records, path)
         script = Path(tmp) / "dt.py"
         script.write_text(DATATOOLS_SCRIPT)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _children_cpu()
         out = subprocess.run(
             [python, str(script), str(path), mode],
             capture_output=True,
@@ -460,39 +465,48 @@ def run_datatools(python: str, records: list[Record], mode: str) -> dict:
             check=True,
             cwd=tmp,  # asreview writes a synergy_cache.sqlite into its working directory
         )
-        whole = time.perf_counter() - t0
+        whole, whole_cpu = time.perf_counter() - t0, _children_cpu() - c0
     result = json.loads(out.stdout.strip().splitlines()[-1])
     # the record_id column equals the input position, so pairs are positions
     result["pairs"] = _clusters_from_pairs(len(records), result["pairs"])
-    result["whole"] = whole
+    result["whole"], result["whole_cpu"] = whole, whole_cpu
     return result
 
 
-def run_alsreview_cli(records: list[Record]) -> tuple[set, float]:
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of finished child processes so far."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_alsreview_cli(records: list[Record]) -> tuple[set, float, float]:
     """`alsreview dedup FILE.csv --json` as a whole process on the same CSV as datatools:
-    (pairs, wall-clock seconds including interpreter start, imports and reading the file)."""
+    (pairs, wall-clock and CPU seconds including interpreter start, imports and reading)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.csv"
         write_csv(records, path)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _children_cpu()
         out = subprocess.run(
             [sys.executable, "-m", "alsreview", "dedup", str(path), "--json"],
             capture_output=True,
             text=True,
             check=True,
         )
-        whole = time.perf_counter() - t0
+        whole, cpu = time.perf_counter() - t0, _children_cpu() - c0
     clusters = [[int(i) for i in c] for c in json.loads(out.stdout)["clusters"]]
-    return pairs_from_clusters(clusters), whole
+    return pairs_from_clusters(clusters), whole, cpu
 
 
-def _fmt(times: list[float]) -> str:
-    """median (min) of rounds, or the one value."""
+def _fmt(times: list[float], cpu: list[float] | None = None) -> str:
+    """Wall-clock median (min) of the rounds, and CPU median when given."""
     if not times:
         return "-"
-    if len(times) == 1:
-        return f"{times[0]:.1f}"
-    return f"{statistics.median(times):.1f} (min {min(times):.1f})"
+    out = f"{statistics.median(times):.1f}"
+    if len(times) > 1:
+        out += f" (min {min(times):.1f})"
+    if cpu:
+        out += f"; CPU {statistics.median(cpu):.1f}"
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -507,19 +521,23 @@ def main(argv: list[str] | None = None) -> None:
     n = len(records)
     # alternating rounds: alsreview in-process, alsreview CLI, datatools (one process each)
     ours_in: list[float] = []
+    ours_in_cpu: list[float] = []
     ours_whole: list[float] = []
+    ours_whole_cpu: list[float] = []
     dt_runs: list[dict] = []
     result = cli_pairs = None
     for r in range(args.rounds):
         steps = ["ours", "cli", "dt"] if r % 2 == 0 else ["dt", "cli", "ours"]
         for step in steps:
             if step == "ours":
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 result = deduplicate(records)
                 ours_in.append(time.perf_counter() - t0)
+                ours_in_cpu.append(time.process_time() - c0)
             elif step == "cli":
-                cli_pairs, secs = run_alsreview_cli(records)
+                cli_pairs, secs, cpu = run_alsreview_cli(records)
                 ours_whole.append(secs)
+                ours_whole_cpu.append(cpu)
             elif args.datatools_python:
                 dt_runs.append(run_datatools(args.datatools_python, records, "default"))
     assert result is not None and cli_pairs is not None
@@ -527,16 +545,18 @@ def main(argv: list[str] | None = None) -> None:
     p_cli, r_cli = score(cli_pairs, true)
     rows = [
         ("alsreview `deduplicate` (Records with journal, volume, pages)", n, len(true), p, r,
-         _fmt(ours_in), "-", f"{len(result.review)} pairs in the review queue"),
+         _fmt(ours_in, ours_in_cpu), "-", f"{len(result.review)} pairs in the review queue"),
         ("alsreview `dedup FILE.csv --json` (the CSV datatools reads)", n, len(true), p_cli,
-         r_cli, "-", _fmt(ours_whole), "title, abstract, authors, year, DOI only"),
+         r_cli, "-", _fmt(ours_whole, ours_whole_cpu),
+         "title, abstract, authors, year, DOI only"),
     ]  # fmt: skip
     if dt_runs:
         p2, r2 = score(dt_runs[0]["pairs"], true)
         rows.append(
             ("asreview-datatools `dedup` (default: same DOI or same title+abstract)", n,
-             len(true), p2, r2, _fmt([d["dedup"] for d in dt_runs]),
-             _fmt([d["whole"] for d in dt_runs]),
+             len(true), p2, r2,
+             _fmt([d["dedup"] for d in dt_runs], [d["dedup_cpu"] for d in dt_runs]),
+             _fmt([d["whole"] for d in dt_runs], [d["whole_cpu"] for d in dt_runs]),
              f"{dt_runs[0]['removed']} removed; in the process: import "
              f"{_fmt([d['import'] for d in dt_runs])} s, reading the CSV "
              f"{_fmt([d['load'] for d in dt_runs])} s")
@@ -553,12 +573,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.replicas > 1:
         big, big_truth = build(replicas=args.replicas)
         big_true = true_pairs(big_truth)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         big_result = deduplicate(big)
-        secs = time.perf_counter() - t0
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
         p4, r4 = score(big_result.duplicate_pairs(), big_true)
         rows.append(
-            ("alsreview `deduplicate`", len(big), len(big_true), p4, r4, f"{secs:.1f}", "-",
+            ("alsreview `deduplicate`", len(big), len(big_true), p4, r4, _fmt([secs], [cpu]), "-",
              f"{args.replicas} letter-shifted replicas; {len(big_result.review)} to review")
         )  # fmt: skip
     print(

@@ -44,7 +44,7 @@ from collections import Counter, defaultdict
 
 from alsreview.dedup import deduplicate
 from alsreview.records.model import Record
-from dedup_benchmark import load_entities, shift_letters, true_pairs
+from dedup_benchmark import load_entities, run_datatools, score, shift_letters, true_pairs
 
 SEED = 8_2026
 JOURNALS = [
@@ -330,9 +330,9 @@ def shares_id(a: Record, b: Record) -> bool:
 
 def evaluate(records: list[Record], truth: list[str], tags: list) -> dict:
     true = true_pairs(truth)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = deduplicate(records)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     pred = result.duplicate_pairs()
     tp = len(pred & true)
     no_id = {p for p in true if not shares_id(records[p[0]], records[p[1]])}
@@ -356,6 +356,7 @@ def evaluate(records: list[Record], truth: list[str], tags: list) -> dict:
         "false": len(wrong),
         "missed": len(true - pred),
         "seconds": seconds,
+        "cpu": cpu,
         "review": len(result.review),
         "per_tag": dict(per_tag),
         "wrong_kinds": dict(wrong_kinds),
@@ -369,20 +370,29 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--half", choices=("dev", "test", "all"), default="dev")
     ap.add_argument("--scale", type=int, default=0, help="records for a timing run")
     ap.add_argument("--show", type=int, default=0, help="print this many errors")
+    ap.add_argument("--datatools-python", help="also run asreview-datatools dedup (default)")
     args = ap.parse_args(argv)
     records, truth, tags = build(args.half, scale=args.scale)
     r = evaluate(records, truth, tags)
     print(
         "| set | records | true pairs | precision | recall | recall, pairs without shared id |"
-        " time (s) | review |"
+        " time (s) | CPU (s) | review |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(
         f"| held-out {args.half} | {r['records']:,} | {r['true']:,} | "
         f"{100 * r['precision']:.2f}% ({r['false']} false) | {100 * r['recall']:.2f}% "
         f"({r['missed']} missed) | {100 * r['recall_no_id']:.2f}% of {r['no_id']:,} | "
-        f"{r['seconds']:.1f} | {r['review']} |"
+        f"{r['seconds']:.1f} | {r['cpu']:.1f} | {r['review']} |"
     )
+    if args.datatools_python:
+        dt = run_datatools(args.datatools_python, records, "default")
+        p, rc = score(dt["pairs"], true_pairs(truth))
+        print(
+            f"| asreview-datatools dedup, held-out {args.half} | {len(records):,} | "
+            f"{r['true']:,} | {100 * p:.2f}% | {100 * rc:.2f}% | - | {dt['dedup']:.1f} "
+            f"(whole process {dt['whole']:.1f}) | {dt['dedup_cpu']:.1f} | - |"
+        )
     print("\n| corruption (on either record of a pair without shared id) | pairs | recall |")
     print("|---|---:|---:|")
     for tag, (hit, n) in sorted(r["per_tag"].items()):

@@ -1,7 +1,7 @@
 """The layering of DESIGN.md, read from the source: lower stages never import higher ones.
 
     errors < records, evidence, protocol, prisma < dedup, sources, store
-           < screening, appraisal, extraction, meta, trial < report < web, cli
+           < screening, appraisal, extraction, meta, trial < report < web, cli, example
 
 Every `import`/`from ... import` in `src/alsreview` is read with `ast`, including imports
 inside functions and under `TYPE_CHECKING` (a lazy import is still a dependency). No module
@@ -22,6 +22,7 @@ LEVELS: dict[str, int] = {
     "__main__": 6,
     "errors": 0,
     "results": 0,
+    "exports": 0,
     "inputs": 0,
     "records": 1,
     "evidence": 1,
@@ -39,6 +40,7 @@ LEVELS: dict[str, int] = {
     "report": 4,
     "web": 5,
     "cli": 5,
+    "example": 5,  # builds a whole project and its report, like a CLI session
 }
 
 

@@ -19,7 +19,9 @@ Steps (every merge keeps its reason):
    complete one, and the merged record fills its empty fields from the others.  A fuzzy merge
    is refused (sent to review) when a member would end up with a title far from the joined
    cluster's primary (below `title_review`, and not a cut-short form of it), so a chain of
-   titles each a character from the next cannot drift into one cluster (single linkage).
+   titles each a character from the next cannot drift into one cluster (single linkage);
+   nor may a merge bring together, through a third record, two records of different kinds
+   or with different volumes, first pages or years (complete linkage on conflicts).
    Pairs that look alike but miss the rules go to a review queue instead of being merged.
 
 `deduplicate(records)` returns a `DedupResult`; `match_existing(new, existing)` says which new
@@ -311,7 +313,7 @@ class DedupResult:
 
     def duplicate_pairs(self) -> set[tuple[int, int]]:
         """Every (i, j), i < j, of records in the same cluster."""
-        pairs = set()
+        pairs: set[tuple[int, int]] = set()
         for c in self.clusters:
             m = sorted(c.members)
             pairs.update((m[x], m[y]) for x in range(len(m)) for y in range(x + 1, len(m)))
@@ -514,6 +516,21 @@ def _cut_short(a: _Key, b: _Key) -> tuple[float, int]:
     return Indel.normalized_similarity(short, long[: len(short)]), words
 
 
+def _hard_conflict(a: _Key, b: _Key) -> str | None:
+    """What forbids two records to share a cluster even through others: different kinds
+    (a conference abstract and its paper), volumes, first pages, or years two or more apart."""
+    if a.kind != b.kind and not (
+        {a.kind, b.kind} == {"article", "conference"}
+        and a.volume
+        and a.volume == b.volume
+        and a.first_page
+        and a.first_page == b.first_page
+    ):
+        return f"{a.kind} and {b.kind}"
+    conflicts = [c for c in _conflicts(a, b, fewer_numbers_ok=True) if "numbers" not in c]
+    return ", ".join(conflicts) or None
+
+
 def _near(a: _Key, b: _Key, s: DedupSettings) -> bool:
     """A cluster member is near its primary: titles at least `title_review` alike, or one the
     other cut short, or one title missing."""
@@ -685,6 +702,21 @@ def deduplicate(records: Sequence[Record], settings: DedupSettings | None = None
             sim = _title_sim(keys[far], keys[primary])
             review[(i, j)] = ReviewPair(
                 i, j, f"{reason}, but record {far} would be {sim:.2f} from the primary", score
+            )
+            continue
+        bridge = next(
+            (
+                (x, y, why)
+                for x in union.members[union.find(i)]
+                for y in union.members[union.find(j)]
+                if (why := _hard_conflict(keys[x], keys[y]))
+            ),
+            None,
+        )
+        if bridge is not None:
+            x, y, why = bridge
+            review[(i, j)] = ReviewPair(
+                i, j, f"{reason}, but it would join records {x} and {y}: {why}", score
             )
         elif union.union(i, j):
             merges.append(Merge(i, j, reason, score))

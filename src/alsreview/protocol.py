@@ -128,11 +128,10 @@ def default_protocol() -> ReviewProtocol:
 
 def load_protocol(path: str | Path) -> ReviewProtocol:
     """Read and validate a protocol file."""
+    from alsreview.inputs import read_text_limited
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportFormatError(str(p), f"cannot read protocol: {exc}") from exc
+    text = read_text_limited(p, max_bytes=2**20)  # a protocol is a few KB; no FIFO/device
     return parse_protocol(text, path=str(p))
 
 

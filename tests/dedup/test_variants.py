@@ -178,3 +178,19 @@ def test_series_under_one_short_title_is_not_chained():
     c = Record(title=head, authors=["Bloomgarden ZT"], year=1996)
     result = deduplicate([a, b, c])
     assert not any({0, 1} <= set(cl.members) for cl in result.clusters)  # fmt: skip
+
+
+def test_no_bridge_between_a_conference_abstract_and_its_paper():
+    """A copy of the abstract with neither type nor citation resembles both the abstract's
+    other copies and the paper; it may join one side, but never bridge the two (found by the
+    held-out set: 48 false pairs in 96,431 records before the check)."""
+    abstract = dict(year=2009, journal="", journal_abbrev="", volume="15", issue="9", pages="S120")
+    typed = paper(KARUSSIS, publication_types=["Conference Abstract"], **abstract)
+    untyped = paper(KARUSSIS, publication_types=[], **abstract)
+    bare = paper(KARUSSIS, publication_types=[], year=2009, journal="", journal_abbrev="",
+                 volume="", issue="", pages="")  # fmt: skip
+    article = paper(KARUSSIS)
+    result = deduplicate([typed, untyped, bare, article])
+    assert result.cluster_of[0] == result.cluster_of[1] != -1
+    assert result.cluster_of[0] != result.cluster_of[3]
+    assert any("would join records" in p.reason for p in result.review)

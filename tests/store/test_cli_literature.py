@@ -88,6 +88,7 @@ def test_init_import_search_prisma_export(tmp_path, capsys, server, monkeypatch)
     found = json.loads(out)
     assert found["clusters"] == [] and sorted(found["in_project"]) == ["1", "2"]
     assert all(v["reason"].startswith("same DOI") for v in found["in_project"].values())
+    assert all(isinstance(v["record"], str) for v in found["in_project"].values())  # ids: str
     code, out, err = run(capsys, "import", str(bad), "-p", str(proj), "--format", "medline")
     assert code == 1 and "broken.nbib" in err and "nothing imported" in err
 

@@ -74,5 +74,5 @@ def register(app: typer.Typer) -> None:
         for i, (rid, why) in sorted(in_project.items()):
             typer.echo(f"{ids[i]} is already in the project as record {rid}: {why}")
         if review:
-            for p in result.review:
-                typer.echo(f"review {ids[p.a]} / {ids[p.b]}: {p.reason}")
+            for pair in result.review:
+                typer.echo(f"review {ids[pair.a]} / {ids[pair.b]}: {pair.reason}")

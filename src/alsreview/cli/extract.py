@@ -193,15 +193,35 @@ def export_command(
 
 @extract_app.command("suggest")
 def suggest_command(
-    file: Path = typer.Argument(..., help="A full text (PDF or text) or an abstract (text)."),
+    file: Path | None = typer.Argument(
+        None, help="A full text (PDF or text) or an abstract (text)."
+    ),
+    study: str | None = typer.Option(
+        None, "--study", help="Instead of FILE: the full text stored for this study."
+    ),
+    project: Path = PROJECT_OPTION,
     as_json: bool = typer.Option(False, "--json", help='Print {"suggestions": [...]}.'),
 ) -> None:
     """Propose values for the ALS fields, each with its evidence span and a confidence.
 
     Suggestions are for you to check and accept (`extract set`); nothing is stored."""
-    from alsreview.extraction.suggest import suggest_file
+    from alsreview.extraction.suggest import suggest, suggest_file
 
-    found = suggest_file(str(file))
+    if (file is None) == (study is None):
+        raise typer.BadParameter("give a FILE or --study ID (with --project), not both")
+    if study is not None:
+        from alsreview.errors import StoreError
+        from alsreview.store import Project
+        from alsreview.store import extractions as xs
+
+        with Project.open(project) as p:
+            xs.require_study(p, study)
+            texts = xs.fulltexts(p, study)
+        if not texts:
+            raise StoreError(f"study {study} has no full text: alsreview fulltext add {study} FILE")
+        found = suggest(list(texts[-1].pages))
+    else:
+        found = suggest_file(str(file))
     if as_json:
         typer.echo(json.dumps({"suggestions": [s.to_dict() for s in found]}, ensure_ascii=False))
         return
@@ -237,6 +257,19 @@ def fulltext_list_command(project: Path = PROJECT_OPTION) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `extract` and `fulltext` to the main app."""
+    """Add `extract`, `fulltext` and `example` to the main app."""
     app.add_typer(extract_app, name="extract")
     app.add_typer(fulltext_app, name="fulltext")
+
+    @app.command("example")
+    def example_command(
+        directory: Path = typer.Argument(..., help="Folder for the example project."),
+        db: str | None = typer.Option(None, "--db", help="PostgreSQL URL (default: SQLite)."),
+    ) -> None:
+        """Build a small review end to end (import, dedup, dual screening, extraction,
+        appraisal, trial) from packaged files and write its report: DIR/report/index.html."""
+        from alsreview.example import build_example
+
+        result = build_example(directory, url=db)
+        typer.echo(f"example project in {result.project}; {len(result.studies)} studies extracted")
+        typer.echo(f"report written to {result.report}")

@@ -16,6 +16,9 @@ def register(app: typer.Typer) -> None:
         evidence: Path | None = typer.Option(
             None, "--evidence", help="Your own evidence-base JSON (default: the bundled one)."
         ),
+        project: Path | None = typer.Option(
+            None, "--project", help="A review project folder: the report of that review."
+        ),
         trial: Path | None = typer.Option(
             None,
             "--trial",
@@ -30,10 +33,22 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Write DIR/index.html (self-contained) and every figure as SVG and PNG."""
-        from alsreview.report.build import build_report
         from alsreview.report.grade import load_overrides
 
         overrides = load_overrides(grade_overrides) if grade_overrides else ()
+        if project is not None:
+            if evidence is not None or trial is not None:
+                raise typer.BadParameter(
+                    "--project reports the project's own evidence and attached trial "
+                    "(alsreview trial attach); drop --evidence / --trial"
+                )
+            from alsreview.report.project import build_project_report
+
+            index = build_project_report(project, out, overrides=overrides)
+            typer.echo(f"report written to {index}")
+            return
+        from alsreview.report.build import build_report
+
         index = build_report(
             out,
             evidence_path=evidence,

@@ -60,6 +60,20 @@ def example(
     typer.echo("ALSFRS time courses exist only in the paper's figure: only day-0 ALSFRS is held.")
 
 
+@trial_app.command("attach")
+def attach(
+    folder: Annotated[Path, typer.Argument(help="Trial data folder or .xlsx workbook.")],
+    project: Annotated[Path, typer.Option("--project", "-p", help="Project folder.")] = Path("."),
+) -> None:
+    """Attach a trial's data to a review project: its analysis joins `report --project`."""
+    from alsreview.store import Project
+    from alsreview.trial.attach import attach_trial
+
+    with Project.open(project) as p:
+        trial = attach_trial(p, folder)
+    typer.echo(f"trial {folder} attached to {project} ({len(trial.patients)} patients)")
+
+
 @trial_app.command("analyze")
 def analyze(
     folder: Annotated[Path, typer.Argument(help="Trial data folder or .xlsx workbook.")],

@@ -293,7 +293,12 @@ def add_entries(
             problems.append(Problem("a study entry needs a string 'id'", file=name, column=where))
             continue
         where = f"studies[{i}] ({entry['id']})"
-        problems += _pydantic_problems(Study, entry, name, where)
+        # citation and reviewed_in may be left to the project (its records, its review)
+        stand_in = {
+            "citation": {"first_author": entry["id"], "year": 2000, "from": ["project: record"]},
+            "reviewed_in": [{"review": PROJECT_KEY}],
+        }
+        problems += _pydantic_problems(Study, {**stand_in, **entry}, name, where)
         entries.append((entry["id"], {k: v for k, v in entry.items() if k != "id"}))
     ids = [sid for sid, _ in entries]
     for sid in {s for s in ids if ids.count(s) > 1}:
@@ -390,14 +395,14 @@ class ProjectEvidence:
     pending: tuple[str, ...] = ()
 
 
-def _study_paper(study_id: str, records: list[Record]) -> dict[str, Any]:
+def _study_paper(study_id: str, records: list[Record], year: int) -> dict[str, Any]:
     r = records[0] if records else Record(title=study_id)
     authors = ", ".join(r.authors[:3]) + (" et al." if len(r.authors) > 3 else "")
     paper: dict[str, Any] = {
         "key": study_id,
         "kind": "trial report",
         "authors": authors or "(authors not recorded)",
-        "year": r.year or 0,
+        "year": r.year or year,
         "title": r.title or study_id,
         "journal": r.journal or "(journal not recorded)",
     }
@@ -411,11 +416,11 @@ def _study_paper(study_id: str, records: list[Record]) -> dict[str, Any]:
 def _citation(study_id: str, records: list[Record]) -> dict[str, Any]:
     r = records[0] if records else None
     if r is None:
-        return {"first_author": study_id, "year": 0, "from": [f"{study_id}: title page"]}
+        return {"first_author": study_id, "year": None, "from": [f"{study_id}: title page"]}
     surname = (r.first_author.split(",")[0] or study_id).strip()
     c: dict[str, Any] = {
         "first_author": surname,
-        "year": r.year or 0,
+        "year": r.year,
         "title": r.title or None,
         "journal": r.journal or None,
         "doi": r.doi,
@@ -453,14 +458,14 @@ def _evidence_dict(
                 if not mine
                 else f"{sid}: {len(mine)} reviewers' extractions and no consensus"
             )
-    for e in extra or []:
+    for new in extra or []:
         ids = tuple(
             sorted(
-                set(stored[e.study_id].record_ids if e.study_id in stored else ())
-                | set(e.record_ids)
+                set(stored[new.study_id].record_ids if new.study_id in stored else ())
+                | set(new.record_ids)
             )
         )
-        chosen[e.study_id] = (e.data or {}, ids)
+        chosen[new.study_id] = (new.data or {}, ids)
     try:
         title = project.protocol.title
     except StoreError:
@@ -485,8 +490,13 @@ def _evidence_dict(
             "reviewed_in": [{"review": PROJECT_KEY, "in_table": True}],
             **data,
         }
+        year = entry["citation"].get("year")
+        if not year:  # no record with a year and no citation given: cannot be cited
+            if pending is not None:
+                pending.append(f"{sid}: no publication year (link its record or add a citation)")
+            continue
         if recs or f'"{sid}:' in json.dumps(entry, ensure_ascii=False):
-            sources.setdefault(sid, _study_paper(sid, recs))  # the study's own report
+            sources.setdefault(sid, _study_paper(sid, recs, year))  # the study's own report
         studies.append(entry)
     for key, paper in papers.items():
         sources[key] = paper

@@ -79,16 +79,10 @@ def read_columns(path: Path, wanted: list[str]) -> tuple[dict[str, list[Any]], l
     metafor-named columns are numbers; ``wanted`` (moderators) are numbers when every
     non-blank cell is one, else text, with blank cells as NaN in both cases (missing).
     """
+    from alsreview.inputs import read_limited
+
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ImportFormatError(
-                str(path), f"{size:,} bytes; the limit for a meta-analysis table is {MAX_BYTES:,}"
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportFormatError(str(path), f"cannot read the file ({exc.strerror})") from None
+    raw = read_limited(path, max_bytes=MAX_BYTES)  # regular files only: no FIFO, no device
     text = decode(path, raw)
     rows = list(csv.reader(text.splitlines()))
     if not rows or not any(cell.strip() for cell in rows[0]):

@@ -178,7 +178,7 @@ def _article(elem: etree._Element) -> Record:
     links = _links(citation) if "CommentsCorrectionsList" in cit else []
     if links:
         extra["comments_corrections"] = links
-    issns = [text_of(i) for i in journal.iterfind("ISSN")] if "ISSN" in jparts else []
+    issns = [text_of(i) for i in journal.iterfind("ISSN")] if journal is not None else []
     if issns:
         extra["issn"] = issns
     status = elem.findtext("PubmedData/PublicationStatus")

@@ -87,7 +87,7 @@ def plot_traffic_light(table: RobTable, palette: str = "cochrane") -> Any:
             circ = Circle((j, i), 0.4, facecolor=colour(v, palette), edgecolor="#333333",
                           linewidth=0.6)  # fmt: skip
             circ.set_gid(f"rob-cell-{i}-{j}")
-            ax.add_patch(circ)
+            ax.add_artist(circ)  # limits are fixed above: skip add_patch's autoscaling
             sym = STYLE[v][1]
             if sym:
                 ax.text(j, i, sym, ha="center", va="center", fontsize=9, fontweight="bold",

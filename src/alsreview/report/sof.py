@@ -191,6 +191,32 @@ def _body_direction(results: list[StudyResult]) -> str:
     return "unclear"
 
 
+def _empty_row(spec: OutcomeSpec, design: str) -> SofRow:
+    """A row saying there is no evidence of this kind on this outcome."""
+    text = statement(None, "unclear", intervention=INTERVENTION, outcome=spec.name, design=design)
+    return SofRow(spec, design, statement=text)
+
+
+def _body(
+    spec: OutcomeSpec,
+    design: str,
+    studies: list[Study],
+    patients: int | None,
+    rob: Mapping[str, str | None],
+    **kw: Any,
+) -> Body:
+    """The GRADE body of a row: its studies, weighted by patients enrolled."""
+    return Body(
+        outcome=spec.name,
+        design=design,
+        studies=tuple(s.id for s in studies),
+        patients=patients,
+        rob={s.id: rob.get(s.id) for s in studies},
+        weights={s.id: float(s.patients_enrolled.value or 1) for s in studies},
+        **kw,
+    )
+
+
 def _efficacy_rows(
     spec: OutcomeSpec,
     evidence: EvidenceBase,
@@ -207,14 +233,7 @@ def _efficacy_rows(
     for design in DESIGNS:
         pairs = by_design[design]
         if not pairs:
-            rows.append(
-                SofRow(
-                    spec,
-                    design,
-                    statement=statement(None, "unclear", intervention=INTERVENTION,
-                                        outcome=spec.name, design=design),
-                )
-            )  # fmt: skip
+            rows.append(_empty_row(spec, design))
             continue
         results = [
             StudyResult(
@@ -258,13 +277,12 @@ def _efficacy_rows(
             )
             kw = dict(estimate=float(p.estimate), ci=ci, pi=pi, i2=float(p.I2))
             direction = "benefit" if ci[1] < 0 else "harm" if ci[0] > 0 else "unclear"
-        body = Body(
-            outcome=spec.name,
-            design=design,
-            studies=tuple(s.id for s in studies),
-            patients=patients,
-            rob={s.id: rob.get(s.id) for s in studies},
-            weights={s.id: float(s.patients_enrolled.value or 1) for s in studies},
+        body = _body(
+            spec,
+            design,
+            studies,
+            patients,
+            rob,
             directions=tuple(o.direction for _, o in pairs if not o.subgroup),
             comparisons=tuple(o.comparison for _, o in pairs),
             subgroup_only=subgroup_only,
@@ -334,25 +352,11 @@ def _safety_rows(
             if text is not None:
                 results.append(StudyResult(s, text, source, "unclear"))
         if not results:
-            rows.append(
-                SofRow(
-                    spec,
-                    design,
-                    statement=statement(None, "unclear", intervention=INTERVENTION,
-                                        outcome=spec.name, design=design),
-                )
-            )  # fmt: skip
+            rows.append(_empty_row(spec, design))
             continue
         used = [r.study for r in results]
         patients, pnote = patients_of(used, evidence)
-        body = Body(
-            outcome=spec.name,
-            design=design,
-            studies=tuple(s.id for s in used),
-            patients=patients,
-            rob={s.id: rob.get(s.id) for s in used},
-            weights={s.id: float(s.patients_enrolled.value or 1) for s in used},
-        )
+        body = _body(spec, design, used, patients, rob)
         cert = rate(body, overrides=overrides)
         extra = _safety_extra(spec.key, used)
         rows.append(

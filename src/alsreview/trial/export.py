@@ -14,7 +14,9 @@ adverse events by term (events, patients, worst severity), deaths and serious re
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +58,25 @@ def _num(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
+def _fields_named(func: Callable[..., TrialExport]) -> Callable[..., TrialExport]:
+    """pydantic's errors become a `ValidationError` listing each field (no raw traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> TrialExport:
+        import pydantic
+
+        from alsreview.errors import ValidationError
+        from alsreview.evidence import pydantic_problems
+
+        try:
+            return func(*args, **kwargs)
+        except pydantic.ValidationError as exc:
+            raise ValidationError(pydantic_problems(exc, "study")) from None
+
+    return wrapper
+
+
+@_fields_named
 def export_study(
     analysis: TrialAnalysis,
     *,
@@ -73,45 +94,6 @@ def export_study(
 ) -> TrialExport:
     """Build the Study (and its SourcePaper) from a trial analysis; pydantic validates both
     and an invalid id, year, cell type or route raises `ValidationError` naming the field."""
-    import pydantic
-
-    from alsreview.errors import ValidationError
-    from alsreview.evidence import pydantic_problems
-
-    try:
-        return _export_study(
-            analysis,
-            study_id=study_id,
-            first_author=first_author,
-            year=year,
-            title=title,
-            cell_type=cell_type,
-            routes=routes,
-            journal=journal,
-            design=design,
-            doi=doi,
-            registration=registration,
-            source_key=source_key,
-        )
-    except pydantic.ValidationError as exc:
-        raise ValidationError(pydantic_problems(exc, "study")) from None
-
-
-def _export_study(
-    analysis: TrialAnalysis,
-    *,
-    study_id: str,
-    first_author: str,
-    year: int,
-    title: str,
-    cell_type: str,
-    routes: list[str],
-    journal: str,
-    design: str,
-    doi: str | None,
-    registration: list[str] | None,
-    source_key: str | None,
-) -> TrialExport:
     from alsreview.evidence.model import SourcePaper, Study
 
     key = source_key or f"{study_id}-ipd"

@@ -58,12 +58,17 @@ class SurvivalResult:
 
 def read_control_cohort(path: str | Path) -> pd.DataFrame:
     """Read an external control cohort CSV: survival_months, died (yes/no) per patient."""
+    import io
+
     import pandas as pd
 
+    from alsreview.inputs import read_limited
+
     path = Path(path)
+    data = read_limited(path)  # regular files only, within the size limit
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ImportFormatError(str(path), f"cannot read control cohort: {exc}") from exc
     df.columns = [c.strip().lower() for c in df.columns]
     problems = [
