@@ -488,6 +488,22 @@ def export_records(fmt: Literal["ris", "csv", "tsv", "bib"], request: Request) -
     return download(body, f"records.{fmt}", EXPORT_TYPES[fmt])
 
 
+@router.get("/exports/report.html")
+def export_report(request: Request) -> Response:
+    """The project's report (`alsreview report --project`): one self-contained page."""
+    import tempfile
+
+    from alsreview.report.project import build_project_report
+
+    session_of(request)
+    root = request.app.state.project.root
+    if root is None:  # pragma: no cover - served projects have a folder
+        raise HTTPException(404, "project has no folder")
+    with tempfile.TemporaryDirectory() as tmp:
+        body = build_project_report(root, tmp).read_bytes()
+    return download(body, "report.html", "text/html; charset=utf-8")
+
+
 @router.get("/exports/prisma.{fmt}")
 def export_prisma(fmt: Literal["svg", "png"], request: Request) -> Response:
     """The PRISMA 2020 flow diagram of the project's current counts."""
