@@ -79,7 +79,8 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None, help="set names (file stems)")
     args = ap.parse_args()
     python = None if args.asreview_cache else ensure_venv(args.venv)
-    rows = []
+    rows: list[dict] = []
+    skipped: list[str] = []
     files = sorted(args.data.glob("*.csv"))
     if args.only:
         files = [f for f in files if f.stem in args.only]
@@ -90,7 +91,12 @@ def main() -> None:
         for seed in args.seeds:
             priors = choose_priors(y, seed)
             if args.asreview_cache:
-                asr = json.loads((args.asreview_cache / f"{path.stem}_{seed}.json").read_text())
+                cached = args.asreview_cache / f"{path.stem}_{seed}.json"
+                if not cached.exists():
+                    print(f"{path.stem:38s} seed {seed}  skipped: no cached ASReview run")
+                    skipped.append(f"{path.stem} seed {seed}")
+                    continue
+                asr = json.loads(cached.read_text())
             else:
                 asr = run_asreview(python, path, seed, priors)
             assert asr["order"][:2] == list(priors), "ASReview did not start from the priors"
@@ -135,6 +141,8 @@ def main() -> None:
         )
     if args.asreview_cache:
         print(f"(ASReview orders and times read from {args.asreview_cache})")
+    if skipped:
+        print(f"(skipped, no cached ASReview run: {', '.join(skipped)})")
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1))
 
