@@ -117,12 +117,23 @@ def stage_progress(request: Request, stage: str) -> dict[str, Any]:
 
 
 def dashboard_context(request: Request) -> dict[str, Any]:
+    """PRISMA counts, progress, agreement (unblinded stages only) and the stopping advice
+    on the caller's own screening."""
+    from alsreview.screening import is_blinded
+    from alsreview.screening.agreement import stage_agreement
+    from alsreview.screening.stopping import project_advice
     from alsreview.store.prisma import prisma_counts
 
+    session = session_of(request)
     project = request.app.state.project
+    agreement = {
+        st: stage_agreement(project, st) for st in STAGE_NAMES if not is_blinded(project, st)
+    }
     return {
         "counts": prisma_counts(project),
         "progress": [stage_progress(request, st) for st in STAGE_NAMES],
+        "agreement": agreement,
+        "advice": project_advice(project, session.user.name, "title_abstract"),
     }
 
 
@@ -175,10 +186,13 @@ def screen_context(request: Request, stage: str, last: Any = None) -> dict[str, 
 
         study = study_of(project, found.record_id)
         fulltexts = xs.fulltexts(project, study) if study else []
+    from alsreview.screening.prescreen import prescreen
+
     return {
         "stage": stage,
         "stage_name": STAGE_NAMES[stage],
         "next": found,
+        "prescreen": prescreen(found.record, project.protocol) if found else [],
         "fulltexts": fulltexts,
         "segments": highlighted(request, found.record) if found else None,
         "reasons": exclusion_reasons(request),
