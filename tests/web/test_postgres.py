@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.web.conftest import Client, make_project
 
 pytestmark = pytest.mark.postgres
