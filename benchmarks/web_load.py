@@ -34,6 +34,14 @@ DATA = ROOT.parent / "shared" / "data" / "screening"
 N_REVIEWERS = 8
 
 
+def loadavg() -> str:
+    """The machine's 1-minute load average (other work competing for the cores)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def load_records(path: Path, n: int):
     from alsreview.records.model import Record
 
@@ -56,7 +64,9 @@ def load_records(path: Path, n: int):
     return out, labels
 
 
-def make_project(directory: Path, url: str | None, records) -> list[str]:
+def make_project(
+    directory: Path, url: str | None, records, n_reviewers: int = N_REVIEWERS
+) -> list[str]:
     from alsreview.screening import set_reviewers_required
     from alsreview.store import Project
     from alsreview.web.accounts import add_user
@@ -64,7 +74,7 @@ def make_project(directory: Path, url: str | None, records) -> list[str]:
     project = Project.create(directory, url=url)
     try:
         add_user(project, "owner", "owner", "owner-password")
-        names = [f"reviewer{i}" for i in range(1, N_REVIEWERS + 1)]
+        names = [f"reviewer{i}" for i in range(1, n_reviewers + 1)]
         for name in names:
             add_user(project, name, "reviewer", f"{name}-password")
         project.import_records(records, source="bench", label="bench", dedup="none")
@@ -178,7 +188,9 @@ def check_store(directory: Path, env_url: str | None, reviewers: list[Reviewer])
     return "; ".join(problems) or "none lost, none duplicated"
 
 
-def run_backend(backend: str, seconds: float, n_records: int, data: Path) -> dict:
+def run_backend(
+    backend: str, seconds: float, n_records: int, data: Path, n_reviewers: int = N_REVIEWERS
+) -> dict:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -197,10 +209,11 @@ def run_backend(backend: str, seconds: float, n_records: int, data: Path) -> dic
         with eng.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    names = make_project(directory, url, records)
+    names = make_project(directory, url, records, n_reviewers)
     port = free_port()
     server = start_server(directory, port, env)
     try:
+        load_before = loadavg()
         stop_at = time.monotonic() + seconds
         base = f"http://127.0.0.1:{port}"
         reviewers = [Reviewer(base, n, labels, stop_at) for n in names]
@@ -210,6 +223,7 @@ def run_backend(backend: str, seconds: float, n_records: int, data: Path) -> dic
         for r in reviewers:
             r.join()
         elapsed = time.perf_counter() - t0
+        load = f"{load_before}/{loadavg()}"
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -236,6 +250,8 @@ def run_backend(backend: str, seconds: float, n_records: int, data: Path) -> dic
         "error_sample": next((r.errors[0] for r in reviewers if r.errors), ""),
         "finished_early": sum(r.finished for r in reviewers),
         "integrity": integrity,
+        "load": load,
+        "reviewers": len(names),
     }
 
 
@@ -244,25 +260,26 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--records", type=int, default=2000)
     ap.add_argument("--backend", action="append", choices=["sqlite", "postgresql"])
+    ap.add_argument("--reviewers", type=int, default=N_REVIEWERS)
     ap.add_argument("--data", type=Path, default=DATA / "Cohen_2006_ADHD.csv")
     args = ap.parse_args()
     backends = args.backend or ["sqlite", "postgresql"]
     print(
         f"# {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; {N_REVIEWERS} reviewers, {args.seconds:.0f} s, "
+        f"Python {platform.python_version()}; {args.reviewers} reviewers, {args.seconds:.0f} s, "
         f"data {args.data.name}"
     )
     print(
         "backend     records decisions  dec/s  next p50  next p95  next max  post p50  "
-        "post p95  post max  errors  integrity"
+        "post p95  post max  errors  load avg (start/end)  integrity"
     )
     for b in backends:
-        r = run_backend(b, args.seconds, args.records, args.data)
+        r = run_backend(b, args.seconds, args.records, args.data, args.reviewers)
         print(
             f"{r['backend']:<11} {r['records']:>7} {r['decisions']:>9} {r['throughput']:>6.1f}"
             f" {r['next_p50']:>7.0f}ms {r['next_p95']:>7.0f}ms {r['next_max']:>7.0f}ms"
             f" {r['post_p50']:>7.0f}ms {r['post_p95']:>7.0f}ms {r['post_max']:>7.0f}ms"
-            f" {r['errors']:>7}  {r['integrity']}"
+            f" {r['errors']:>7}  {r['load']:>20}  {r['integrity']}"
         )
         if r["error_sample"]:
             print(f"  first error: {r['error_sample']}")

@@ -4,6 +4,8 @@ through the dose parser, route sets, taxonomy aliases, outcomes matched item by 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alsreview.extraction.compare import (
     compare_extractions,
@@ -152,3 +154,33 @@ def test_adverse_events_matched_by_term():
     b = {"safety": {"adverse_events": [{**ae(6), "term": "headache "}], "deaths": fact(1)}}
     c = compare_extractions(a, b)
     assert [d.field for d in c.disagreements] == ["safety.adverse_events[headache].n_patients"]
+
+
+_mantissa = st.decimals(min_value="1.0", max_value="9.9", places=1).map(str)
+_exp = st.integers(min_value=4, max_value=9)
+_unit = st.sampled_from(["", "/kg", " cells", " cells/kg"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(_mantissa, _exp, _mantissa, _unit, st.sampled_from(["x", "×", "*"]))
+def test_a_dose_agrees_with_its_own_normalised_form(m1, e1, m2, unit, times):
+    """Any readable dose and the dose parser's formatted reading of it are the same dose;
+    changing one number by 10 % never is."""
+    from alsreview.evidence.dose import parse_dose
+
+    for text in (
+        f"{m1}{times}10^{e1}{unit}",
+        f"{m1}{times}10^{e1} to {m2}{times}10^{e1 + 1}{unit}",
+    ):
+        assert doses_agree(text, parse_dose(text).format())[0], text
+        assert doses_agree(parse_dose(text).format(), text)[0], text
+    bigger = f"{float(m1) * 1.1:.3f}{times}10^{e1}{unit}"
+    assert not doses_agree(f"{m1}{times}10^{e1}{unit}", bigger)[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), st.floats(0, 1e-4))
+def test_number_agreement_is_symmetric_and_tolerant(x, rel):
+    y = x * (1 + rel)
+    assert values_agree("float", "f", x, y)[0] == values_agree("float", "f", y, x)[0]
+    assert values_agree("float", "f", x, y)[0]  # within the default 0.1 %

@@ -4,9 +4,9 @@ consensus -> full text -> appraisal -> trial attach -> `report --project`; the r
 PRISMA counts are checked against counts worked out here from the input files and the
 decisions made.
 
-Screening decisions are applied with `alsreview.example.apply_decisions` (the library
-functions of `alsreview.screening`), since screening has no per-record CLI command yet;
-every other stage goes through the `alsreview` command line.
+Screening goes through `alsreview decisions import` (each stage's votes as the alsreview
+CSV), `alsreview unblind` and `alsreview conflicts --resolve`; appraisals are recorded with
+`alsreview.example.apply_appraisals` (the library call the appraisal form makes).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from importlib import resources
 import pytest
 
 from alsreview.cli import main
-from alsreview.example import apply_appraisals, apply_decisions
+from alsreview.example import apply_appraisals
 from alsreview.records.model import normalise_doi
 from alsreview.store import Project
 
@@ -46,7 +46,9 @@ def expected_counts(inputs) -> dict[str, int]:
     with (inputs / "decisions.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             votes.setdefault((row["record"], row["stage"]), {})[row["reviewer"]] = (
-                row["decision"], row["reason"])  # fmt: skip
+                row["decision"],
+                row["reason"],
+            )
 
     def settled(key):
         v = votes.get(key, {})
@@ -79,6 +81,52 @@ def expected_counts(inputs) -> dict[str, int]:
     }
 
 
+def screen_through_the_cli(decisions, proj, tmp_path) -> None:
+    """The example's decisions as per-stage CSVs of record ids, imported with the CLI; the
+    conflict is resolved by a third reviewer after the owner unblinds the stage."""
+    with Project.open(proj) as project:
+        ids = {}
+        for rid, rec in project.records(primary_only=True):
+            ids[rec.title.strip()] = rid
+            if rec.doi:
+                ids[rec.doi] = rid
+    rows: dict[str, list[list[str]]] = {"title_abstract": [], "full_text": []}
+    resolutions = []
+    with decisions.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            rid = str(ids[row["record"]])
+            if row["decision"].startswith("resolve:"):
+                resolutions.append((row, rid))
+            else:
+                rows[row["stage"]].append([rid, row["reviewer"], row["decision"], row["reason"]])
+    p = ["--project", str(proj)]
+    for stage, votes in rows.items():
+        path = tmp_path / f"{stage}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([["record_id", "reviewer", "decision", "reason"], *votes])
+        run("decisions", "import", str(path), "--stage", stage, *p)
+        for row, rid in resolutions:
+            if row["stage"] != stage:
+                continue
+            run("unblind", stage, "--reviewer", "owner", *p)
+            run(
+                "conflicts",
+                "--stage",
+                stage,
+                "--resolve",
+                rid,
+                "--decision",
+                row["decision"].split(":")[1],
+                "--why",
+                "third reviewer",
+                "--reason",
+                row["reason"],
+                "--reviewer",
+                row["reviewer"],
+                *p,
+            )
+
+
 def report_counts(index) -> dict[str, int]:
     page = index.read_text(encoding="utf-8")
     section = page[page.index('id="prisma-project"') :]
@@ -95,19 +143,25 @@ def db(request):
 
 
 @pytest.mark.slow
-def test_every_stage_through_the_cli(tmp_path, db, capsys):
+def test_every_stage_through_the_cli(tmp_path, db, capsys, monkeypatch):
+    monkeypatch.setenv("ALSREVIEW_USER", "owner")  # who creates the project owns it
     inputs = tmp_path / "inputs"
     inputs.mkdir()
-    for name in ("pubmed.xml", "scopus.ris", "decisions.csv", "extraction_ann.json",
-                 "extraction_bob.json", "appraisals.json"):  # fmt: skip
+    for name in (
+        "pubmed.xml",
+        "scopus.ris",
+        "decisions.csv",
+        "extraction_ann.json",
+        "extraction_bob.json",
+        "appraisals.json",
+    ):
         (inputs / name).write_bytes(DATA.joinpath(name).read_bytes())
     proj = tmp_path / "review"
     p = ["--project", str(proj)]
     run("init", str(proj), *(["--db", db] if db else []))
     run("import", str(inputs / "pubmed.xml"), "--source", "pubmed", *p)
     run("import", str(inputs / "scopus.ris"), "--source", "scopus", *p)
-    with Project.open(proj) as project:
-        assert apply_decisions(project, inputs / "decisions.csv") == 29
+    screen_through_the_cli(inputs / "decisions.csv", proj, tmp_path)
 
     run("extract", "add", str(inputs / "extraction_ann.json"), "--reviewer", "ann", *p)
     run("extract", "add", str(inputs / "extraction_bob.json"), "--reviewer", "bob", *p)
@@ -123,6 +177,10 @@ def test_every_stage_through_the_cli(tmp_path, db, capsys):
     pdf = tmp_path / "sykova.pdf"
     pdf.write_bytes(make_pdf(["In total, 26 patients were enrolled.", "Table 2."]))
     run("fulltext", "add", "sykova2017", str(pdf), *p)
+    capsys.readouterr()
+    run("extract", "suggest", "--study", "sykova2017", "--json", *p)
+    (sug,) = json.loads(capsys.readouterr().out)["suggestions"]
+    assert (sug["field"], sug["value"], sug["page"]) == ("patients_enrolled", 26, 1)
     with Project.open(proj) as project:
         apply_appraisals(project, inputs / "appraisals.json")
     trial = tmp_path / "trial"
@@ -190,3 +248,30 @@ def test_trial_attach_refuses_a_bad_folder(tmp_path, capsys):
     assert not (proj / "trial").exists()
     with Project.open(proj) as project:
         assert not [e for e in project.events() if e.action.startswith("trial.attach")]
+
+
+@pytest.mark.slow
+def test_living_update_uses_the_updated_review_layout(tmp_path):
+    """After `start_update`, the project report counts the new round and shows the studies
+    included in the previous version (PRISMA 2020 updated-review layout)."""
+    from alsreview.example import build_example
+
+    root = tmp_path / "ex"
+    build_example(root)
+    new = tmp_path / "update.ris"
+    new.write_text(
+        "TY  - JOUR\nAU  - Example, F.\nTI  - Stem cells in ALS: a second narrative review "
+        "(example record)\nPY  - 2024\nER  - \n",
+        encoding="utf-8",
+    )
+    with Project.open(root) as project:
+        assert project.start_update() == 1
+    run("import", str(new), "--source", "scopus", "--project", str(root))
+    run("report", "--project", str(root), "--out", str(tmp_path / "r"))
+    counts = report_counts(tmp_path / "r" / "index.html")
+    assert counts["Reports included in the previous version"] == 4
+    assert counts["Records identified: scopus"] == 1 and counts["Records screened"] == 1
+    assert counts["Reports included"] == 0
+    page = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert "PRISMA 2020 flow (update round 1)" in page
+    assert "1 records at title/abstract" in page  # not yet screened, said so

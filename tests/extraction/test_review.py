@@ -215,3 +215,38 @@ def test_csv_table(included, tmp_path):
     assert rows[0]["country"] == "'=HYPERLINK(1)"
     assert rows[1]["patients_enrolled"] == "26"
     assert rows[1]["patients_enrolled [from]"] == "sykova2017: Table 2"
+
+
+def test_the_protocol_chooses_the_fields(tmp_path):
+    from alsreview.protocol import bundled_protocol_text
+    from alsreview.store import Project
+
+    text = bundled_protocol_text() + '\n[extraction]\nfields = ["patients_enrolled", "routes"]\n'
+    p = Project.create(tmp_path / "p", protocol_text=text)
+    try:
+        p.import_records(_records(), source="pubmed", label="t")
+        rid = p.records()[0][0]
+        rv.add_study(p, "sykova2017", [rid])
+        for who, n, country in (("ann", 26, "Czech Republic"), ("bob", 25, "Poland")):
+            rv.set_field(p, "sykova2017", "patients_enrolled", f(n), reviewer=who)
+            rv.set_field(p, "sykova2017", "country", f(country), reviewer=who)
+        (cmp,) = rv.compare_study(p, "sykova2017")
+        assert [x.field for x in cmp.fields] == ["patients_enrolled"]  # country not a field
+        assert [c for c in rv.extraction_table(p)[0] if not c.endswith("[from]")] == [
+            "study_id",
+            "label",
+            "version",
+            "patients_enrolled",
+            "routes",
+        ]
+    finally:
+        p.close()
+    bad = bundled_protocol_text() + '\n[extraction]\nfields = ["patients_enrolled", "colour"]\n'
+    q = Project.create(tmp_path / "q", protocol_text=bad)
+    try:
+        with pytest.raises(
+            ValidationError, match=r"protocol\.toml.*unknown extraction field 'colour'"
+        ):
+            rv.review_fields(q)
+    finally:
+        q.close()

@@ -14,23 +14,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alsreview import meta
 from alsreview.errors import ValidationError
 
 from .reference import load
 
 
-def test_every_exported_name_is_what_it_says() -> None:
-    for name in meta.__all__:
-        obj = getattr(meta, name)
+@pytest.mark.parametrize("package", ["alsreview.meta", "alsreview.trial"])
+def test_every_exported_name_is_what_it_says(package: str) -> None:
+    pkg = importlib.import_module(package)
+    assert pkg.__all__ == sorted(pkg._WHERE)
+    for name in pkg.__all__:
+        obj = getattr(pkg, name)
         assert not inspect.ismodule(obj), name
         assert getattr(obj, "__name__", name) == name or name.isupper(), name
-        module = importlib.import_module(f"alsreview.meta.{meta._WHERE[name]}")
+        module = importlib.import_module(f"{package}.{pkg._WHERE[name]}")
         assert obj is getattr(module, name)
+        assert name in dir(pkg)
+    with pytest.raises(AttributeError):
+        pkg.no_such_name  # noqa: B018
     # importing the submodules of the same names afterwards does not hide the functions
-    for name in ("rma", "influence", "subgroups"):
-        importlib.import_module(f"alsreview.meta.{name}")
-        assert inspect.isfunction(getattr(meta, name)), name
+    for name, module in pkg._WHERE.items():
+        if name == module:
+            importlib.import_module(f"{package}.{name}")
+            assert inspect.isfunction(getattr(pkg, name)), name
 
 
 def test_notebook_session_on_a_dataframe() -> None:
@@ -61,7 +67,9 @@ def test_notebook_session_on_a_dataframe() -> None:
 
 
 def test_level_is_a_percentage_and_the_other_scale_is_refused() -> None:
-    from alsreview.meta import rma, rma_batch
+    from alsreview.meta import rma, rma_batch, rma_mh
+    from alsreview.meta.conversions import sd_from_ci
+    from alsreview.meta.plots import funnel
 
     yi, vi = [0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03]
     res = rma(yi, vi, level=90)
@@ -71,6 +79,9 @@ def test_level_is_a_percentage_and_the_other_scale_is_refused() -> None:
         lambda: res.predict(level=0.9),
         lambda: res.confint(level=0.95),
         lambda: rma_batch(np.array([yi]), np.array([vi]), level=0.95),
+        lambda: rma_mh([2, 3, 1], [20, 18, 25], [5, 6, 4], [17, 15, 22], level=0.95),
+        lambda: sd_from_ci(1.0, 3.0, 40, level=0.95),
+        lambda: funnel(res, level=0.95),
     ):
         with pytest.raises(ValidationError, match="level is a percentage"):
             call()

@@ -154,3 +154,17 @@ def test_hostile_titles_are_escaped(login, project, path):
     assert "<script>window.__xss" not in r.text
     assert '<img src="x" onerror' not in r.text
     assert "&lt;script&gt;window.__xss = 1&lt;/script&gt;" in r.text
+
+
+def test_dashboard_shows_agreement_only_after_unblinding_and_the_stopping_advice(login, project):
+    rita, ravi, olivia = login("rita"), login("ravi"), login("olivia")
+    for rid in ids(project):
+        rita.vote(rid, "exclude")
+        ravi.vote(rid, "include" if rid == 1 else "exclude")
+    page = rita.get("/", headers={"accept": "text/html"}).text
+    assert "Cohen&#39;s kappa" not in page and "Shown once the owner unblinds" in page
+    assert "keep screening" in page or "you may stop" in page  # the stopping rules' advice
+    olivia.post("/api/stages/title_abstract/unblind")
+    page = rita.get("/", headers={"accept": "text/html"}).text
+    # 4 of 5 records agreed: 80.0% (the kappa itself is the library's, tested there)
+    assert "<td>ravi and rita</td>" in page and "80.0%" in page

@@ -41,3 +41,10 @@ def test_prisma_diagram_downloads(login):
     assert svg.text.lstrip().startswith("<?xml") and "<svg" in svg.text
     png = rita.get("/exports/prisma.png")
     assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_project_report_downloads_as_a_page_without_scripts(login):
+    r = login("rita").get("/exports/report.html")
+    assert r.status_code == 200
+    assert r.headers["content-disposition"] == 'attachment; filename="report.html"'
+    assert "PRISMA" in r.text and "<script" not in r.text.lower()

@@ -193,15 +193,35 @@ def export_command(
 
 @extract_app.command("suggest")
 def suggest_command(
-    file: Path = typer.Argument(..., help="A full text (PDF or text) or an abstract (text)."),
+    file: Path | None = typer.Argument(
+        None, help="A full text (PDF or text) or an abstract (text)."
+    ),
+    study: str | None = typer.Option(
+        None, "--study", help="Instead of FILE: the full text stored for this study."
+    ),
+    project: Path = PROJECT_OPTION,
     as_json: bool = typer.Option(False, "--json", help='Print {"suggestions": [...]}.'),
 ) -> None:
     """Propose values for the ALS fields, each with its evidence span and a confidence.
 
     Suggestions are for you to check and accept (`extract set`); nothing is stored."""
-    from alsreview.extraction.suggest import suggest_file
+    from alsreview.extraction.suggest import suggest, suggest_file
 
-    found = suggest_file(str(file))
+    if (file is None) == (study is None):
+        raise typer.BadParameter("give a FILE or --study ID (with --project), not both")
+    if study is not None:
+        from alsreview.errors import StoreError
+        from alsreview.store import Project
+        from alsreview.store import extractions as xs
+
+        with Project.open(project) as p:
+            xs.require_study(p, study)
+            texts = xs.fulltexts(p, study)
+        if not texts:
+            raise StoreError(f"study {study} has no full text: alsreview fulltext add {study} FILE")
+        found = suggest(list(texts[-1].pages))
+    else:
+        found = suggest_file(str(file))
     if as_json:
         typer.echo(json.dumps({"suggestions": [s.to_dict() for s in found]}, ensure_ascii=False))
         return

@@ -458,14 +458,14 @@ def _evidence_dict(
                 if not mine
                 else f"{sid}: {len(mine)} reviewers' extractions and no consensus"
             )
-    for e in extra or []:
+    for new in extra or []:
         ids = tuple(
             sorted(
-                set(stored[e.study_id].record_ids if e.study_id in stored else ())
-                | set(e.record_ids)
+                set(stored[new.study_id].record_ids if new.study_id in stored else ())
+                | set(new.record_ids)
             )
         )
-        chosen[e.study_id] = (e.data or {}, ids)
+        chosen[new.study_id] = (new.data or {}, ids)
     try:
         title = project.protocol.title
     except StoreError:

@@ -805,41 +805,25 @@ def _alsfrs(s: Sentence, whole: str, n_default: int | None) -> list[_Hit]:
     if kw < 1.0:
         kind, kw = _dispersion_kind(whole)
         kw = 0.85 if kw == 1.0 else 0.6
-    m = _FROM_TO.search(s.text)
-    if m:
-        a, ad, ad2, b, bd, bd2 = m.groups()
+    # (pattern, weight, unit): "from A ± x to B ± y"; "A ± x at baseline and B ± y at";
+    # "A points/month before ... B points/month"
+    for rx, w, unit in (
+        (_FROM_TO, 0.85, None),
+        (_BASE_AFTER, 0.8, None),
+        (_BEFORE_AFTER_RATE, 0.75, "points/month"),
+    ):
+        m = rx.search(s.text)
+        if not m:
+            continue
+        g = m.groups()
+        if len(g) == 4:  # the rate pattern has no parenthesised dispersion
+            g = (g[0], g[1], None, g[2], g[3], None)
+        a, ad, ad2, b, bd, bd2 = g
+        before = _stat(a, ad or ad2, kind, n, "before", unit)
+        after = _stat(b, bd or bd2, kind, n, "after", unit)
         return [
-            _Hit(
-                "efficacy.alsfrs_r_before",
-                _stat(a, ad or ad2, kind, n, "before", None),
-                s,
-                0.85 * kw,
-            ),
-            _Hit(
-                "efficacy.alsfrs_r_after", _stat(b, bd or bd2, kind, n, "after", None), s, 0.85 * kw
-            ),
-        ]
-    m = _BASE_AFTER.search(s.text)
-    if m:
-        a, ad, ad2, b, bd, bd2 = m.groups()
-        return [
-            _Hit(
-                "efficacy.alsfrs_r_before",
-                _stat(a, ad or ad2, kind, n, "before", None),
-                s,
-                0.8 * kw,
-            ),
-            _Hit(
-                "efficacy.alsfrs_r_after", _stat(b, bd or bd2, kind, n, "after", None), s, 0.8 * kw
-            ),
-        ]
-    m = _BEFORE_AFTER_RATE.search(s.text)
-    if m:
-        a, ad, b, bd = m.groups()
-        unit = "points/month"
-        return [
-            _Hit("efficacy.alsfrs_r_before", _stat(a, ad, kind, n, "before", unit), s, 0.75 * kw),
-            _Hit("efficacy.alsfrs_r_after", _stat(b, bd, kind, n, "after", unit), s, 0.75 * kw),
+            _Hit("efficacy.alsfrs_r_before", before, s, w * kw),
+            _Hit("efficacy.alsfrs_r_after", after, s, w * kw),
         ]
     return []
 
@@ -970,9 +954,10 @@ def suggest(pages: Sequence[str] | str) -> list[Suggestion]:
     ):
         del chosen["patients_analysed"]  # cannot analyse more than were enrolled
     for field in FIELDS:
-        h = chosen.get(field)
-        if h is None or h.weight < MIN_CONFIDENCE:
+        pick = chosen.get(field)
+        if pick is None or pick.weight < MIN_CONFIDENCE:
             continue
+        h = pick
         s = h.sentence
         start, end = h.span if h.span else (s.start, s.end)
         quote = pages[s.page - 1][start:end]

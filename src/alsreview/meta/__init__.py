@@ -21,10 +21,7 @@ does not import numpy or scipy.
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-from typing import Any
+from alsreview.exports import lazy_exports
 
 #: public name -> the submodule that defines it
 _WHERE = {
@@ -49,29 +46,4 @@ _WHERE = {
     "METHODS": "estimators",
 }
 
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'alsreview.meta' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"alsreview.meta.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    """Keeps ``alsreview.meta.rma`` (and subgroups, influence) the function: importing the
-    submodule of the same name would otherwise rebind the package attribute to the module."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _WHERE and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+__all__ = lazy_exports(__name__, _WHERE)

@@ -193,7 +193,9 @@ def sd_from_ci(
         raise ValidationError(f"need n >= 2, got {n}")
     if distribution == "auto":
         distribution = "t" if n < 60 else "normal"
-    alpha = 1 - level / 100
+    from alsreview.results import check_level
+
+    alpha = 1 - check_level(level) / 100
     if distribution == "t":
         q = float(t.isf(alpha / 2, n - 1))
     elif distribution == "normal":

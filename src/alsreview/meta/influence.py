@@ -145,11 +145,13 @@ def _leave1out_batch(fit: Any, out: dict[str, np.ndarray]) -> Leave1outResult:
     return Leave1outResult(**out)
 
 
-def _influence_batch(fit: Any, out: dict[str, np.ndarray]) -> None:
+def _influence_batch(
+    fit: Any, out: dict[str, np.ndarray], l1o: Leave1outResult | None = None
+) -> None:
     """The case-deletion quantities of an intercept-only z-test model from the leave-one-out
     fits of :func:`leave1out` (one chunked ``rma_batch``), written into ``out``'s arrays
     (for X = 1 and the z test: s2w = 1, Var(b) = 1/sum(w), the formulas of ``influence``)."""
-    l1o = leave1out(fit)
+    l1o = leave1out(fit) if l1o is None else l1o
     v = np.asarray(fit.vi, float)
     b, vb = float(fit.b[0]), float(fit.vb[0, 0])
     tau2 = l1o.tau2
@@ -221,7 +223,7 @@ def hatvalues(fit: Any) -> np.ndarray:
     return h
 
 
-def influence(fit: Any) -> InfluenceResult:
+def influence(fit: Any, *, l1o: Leave1outResult | None = None) -> InfluenceResult:
     """Case-deletion diagnostics of ``metafor::influence.rma.uni`` (model weights 1/(vi+tau2)).
 
     For each study i, with the model refitted without it (tau2_(-i), b_(-i), s2w_(-i)):
@@ -230,7 +232,7 @@ def influence(fit: Any) -> InfluenceResult:
     Cook's D = (b - b_(-i))' Var(b)^-1 (b - b_(-i)); cov.r = det Var(b_(-i)) / det Var(b);
     DFBETAS = (b - b_(-i)) / sqrt(s2w diag((X' W_(-i) X)^-1)) with W_(-i) built on tau2_(-i).
     A study is flagged when |DFFITS| > 3 sqrt(p/(k-p)), P(chi2_p < D) > 0.5,
-    h > 3p/k, or any |DFBETAS| > 1.
+    h > 3p/k, or any |DFBETAS| > 1.  ``l1o``: ``leave1out(fit)`` if already computed.
     """
     from alsreview.meta.distributions import chi2_sf
 
@@ -259,7 +261,7 @@ def influence(fit: Any) -> InfluenceResult:
     if _batchable(fit) and fit.test == "z":
         arrays = {"tau2_del": tau2_del, "QE_del": QE_del, "delpred": delpred, "hat": hat}
         arrays.update(vdelpred=vdelpred, s2w_del=s2w_del, dffits=dffits, dfbs=dfbs)
-        _influence_batch(fit, {**arrays, "cook_d": cook_d, "cov_r": cov_r})
+        _influence_batch(fit, {**arrays, "cook_d": cook_d, "cov_r": cov_r}, l1o)
     else:
         for i in range(k):
             keep = np.arange(k) != i

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alsreview.errors import ValidationError
-from alsreview.results import Result
+from alsreview.results import Result, check_level
 
 MH_MEASURES = ("OR", "RR", "RD")
 
@@ -153,7 +153,7 @@ def _z_inference(beta: float, se: float, level: float) -> tuple[float, float, fl
 
     if not (math.isfinite(beta) and math.isfinite(se)):
         return math.nan, math.nan, math.nan, math.nan
-    crit = float(norm_ppf(1 - (1 - level / 100) / 2))
+    crit = float(norm_ppf(1 - (1 - check_level(level) / 100) / 2))
     zval = beta / se
     return zval, float(2 * norm_sf(abs(zval))), beta - crit * se, beta + crit * se
 

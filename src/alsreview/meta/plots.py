@@ -26,8 +26,9 @@ from alsreview.errors import ValidationError
 
 def _crit(level: float) -> float:
     from alsreview.meta.distributions import norm_ppf
+    from alsreview.results import check_level
 
-    return float(norm_ppf(1 - (1 - level / 100) / 2))
+    return float(norm_ppf(1 - (1 - check_level(level) / 100) / 2))
 
 
 def _new_axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:

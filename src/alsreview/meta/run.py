@@ -141,13 +141,14 @@ def diagnostics(fit: Any, text: list[str] | None = None) -> dict[str, Any]:
 
     text = [] if text is None else text
     out: dict[str, Any] = {}
+    done: dict[str, Any] = {}  # results later steps reuse
     steps = {
         "regtest": lambda: regtest(fit),
         "ranktest": lambda: ranktest(fit),
         "trimfill": lambda: trimfill(fit),
         "fsn": lambda: fsn(fit.yi, fit.vi),
         "leave1out": lambda: leave1out(fit),
-        "influence": lambda: influence(fit),
+        "influence": lambda: influence(fit, l1o=done.get("leave1out")),
     }
     for name, step in steps.items():
         if fit.k < 3 and name in ("regtest", "ranktest", "trimfill"):
@@ -163,6 +164,7 @@ def diagnostics(fit: Any, text: list[str] | None = None) -> dict[str, Any]:
         except AlsreviewError as exc:
             out[name] = {"error": str(exc)}
             continue
+        done[name] = res
         out[name] = res.to_dict()
         if name in ("regtest", "ranktest", "trimfill", "fsn") and hasattr(res, "summary"):
             text.append(res.summary())

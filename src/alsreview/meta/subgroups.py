@@ -20,10 +20,11 @@ import numpy as np
 from alsreview.errors import ValidationError
 from alsreview.meta.distributions import chi2_sf
 from alsreview.meta.rma import RmaResult, rma
+from alsreview.results import Result
 
 
-@dataclass(frozen=True)
-class SubgroupResult:
+@dataclass(frozen=True, repr=False)
+class SubgroupResult(Result):
     """Per-subgroup fits and the between-subgroup heterogeneity test."""
 
     fits: Mapping[str, RmaResult]
@@ -37,15 +38,18 @@ class SubgroupResult:
     def groups(self) -> tuple[str, ...]:
         return tuple(self.fits)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "groups": {g: fit.to_dict() for g, fit in self.fits.items()},
-            "Q_between": self.Q_between,
-            "df": self.df,
-            "pval": self.pval,
-            "method": self.method,
-            "test": self.test,
-        }
+    _dict_keys = (("groups", "fits"), "Q_between", "df", "pval", "method", "test")
+
+    def summary_frame(self) -> Any:
+        """One row per subgroup: k, estimate, se, CI, tau2."""
+        import pandas as pd
+
+        rows = {
+            g: {"k": f.k, "estimate": f.estimate, "se": float(f.se[0]), "ci_lb": float(f.ci_lb[0]),
+                "ci_ub": float(f.ci_ub[0]), "tau2": f.tau2}
+            for g, f in self.fits.items()
+        }  # fmt: skip
+        return pd.DataFrame.from_dict(rows, orient="index")
 
     def summary(self) -> str:
         lines = [f"Subgroup analysis ({self.method}, test={self.test})"]

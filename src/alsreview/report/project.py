@@ -29,7 +29,7 @@ def prisma_section(project: Project, pending: tuple[str, ...] = ()) -> Section:
     flow = counts.to_flow()
     rows: list[tuple[str, int]] = []
     if counts.previous_included is not None:
-        rows.append(("Studies included in the previous version", counts.previous_included))
+        rows.append(("Reports included in the previous version", counts.previous_included))
     rows += [(f"Records identified: {k}", v) for k, v in sorted(counts.identified.items())]
     rows += [
         ("Duplicates removed", counts.duplicates_removed),
@@ -72,7 +72,9 @@ def _appraisals(project: Project) -> tuple[list[Any], dict[str, list[str]], dict
     from alsreview.appraisal.table import RobTable
     from alsreview.store.appraisals import current_appraisals
 
-    tables, unresolved, overall = [], {}, {}
+    tables: list[Any] = []
+    unresolved: dict[str, list[str]] = {}
+    overall: dict[str, str] = {}
     for tool in sorted({a.tool for a in current_appraisals(project)}):
         cj = current_judgements(project, tool)
         tables.append(RobTable.from_store(project, tool))

@@ -16,3 +16,33 @@ evidence-base `Study` (the HTML report is `alsreview.report.trial`).
     analysis    analyze_trial: everything above on one trial, to_dict() for JSON
     export      export_study: the trial as an evidence-base Study
 """
+
+from __future__ import annotations
+
+from alsreview.exports import lazy_exports
+
+#: public name -> the submodule that defines it
+_WHERE = {
+    "TrialData": "ipd",
+    "load_trial": "ipd",
+    "parse_trial": "ipd",
+    "save_trial": "ipd",
+    "describe": "describe",
+    "subscores": "alsfrs",
+    "kings_stage": "alsfrs",
+    "mitos_stage": "alsfrs",
+    "delta_frs": "alsfrs",
+    "slope_analysis": "slopes",
+    "piecewise_lmm": "mixed",
+    "MixedModelResult": "mixed",
+    "fvc_stability": "stability",
+    "weakness_stability": "stability",
+    "adverse_event_table": "safety",
+    "kaplan_meier": "survival",
+    "simulate_cohort": "simulate",
+    "power": "simulate",
+    "analyze_trial": "analysis",
+    "export_study": "export",
+}
+
+__all__ = lazy_exports(__name__, _WHERE)

@@ -117,12 +117,23 @@ def stage_progress(request: Request, stage: str) -> dict[str, Any]:
 
 
 def dashboard_context(request: Request) -> dict[str, Any]:
+    """PRISMA counts, progress, agreement (unblinded stages only) and the stopping advice
+    on the caller's own screening."""
+    from alsreview.screening import is_blinded
+    from alsreview.screening.agreement import stage_agreement
+    from alsreview.screening.stopping import project_advice
     from alsreview.store.prisma import prisma_counts
 
+    session = session_of(request)
     project = request.app.state.project
+    agreement = {
+        st: stage_agreement(project, st) for st in STAGE_NAMES if not is_blinded(project, st)
+    }
     return {
         "counts": prisma_counts(project),
         "progress": [stage_progress(request, st) for st in STAGE_NAMES],
+        "agreement": agreement,
+        "advice": project_advice(project, session.user.name, "title_abstract"),
     }
 
 
@@ -175,10 +186,13 @@ def screen_context(request: Request, stage: str, last: Any = None) -> dict[str, 
 
         study = study_of(project, found.record_id)
         fulltexts = xs.fulltexts(project, study) if study else []
+    from alsreview.screening.prescreen import prescreen
+
     return {
         "stage": stage,
         "stage_name": STAGE_NAMES[stage],
         "next": found,
+        "prescreen": prescreen(found.record, project.protocol) if found else [],
         "fulltexts": fulltexts,
         "segments": highlighted(request, found.record) if found else None,
         "reasons": exclusion_reasons(request),
@@ -472,6 +486,22 @@ def export_records(fmt: Literal["ris", "csv", "tsv", "bib"], request: Request) -
         path = write_records(records, Path(tmp) / f"records.{fmt}")
         body = path.read_bytes()
     return download(body, f"records.{fmt}", EXPORT_TYPES[fmt])
+
+
+@router.get("/exports/report.html")
+def export_report(request: Request) -> Response:
+    """The project's report (`alsreview report --project`): one self-contained page."""
+    import tempfile
+
+    from alsreview.report.project import build_project_report
+
+    session_of(request)
+    root = request.app.state.project.root
+    if root is None:  # pragma: no cover - served projects have a folder
+        raise HTTPException(404, "project has no folder")
+    with tempfile.TemporaryDirectory() as tmp:
+        body = build_project_report(root, tmp).read_bytes()
+    return download(body, "report.html", "text/html; charset=utf-8")
 
 
 @router.get("/exports/prisma.{fmt}")
