@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
@@ -40,6 +40,19 @@ VOTES = ("included", "excluded", "maybe", "not_retrieved", "undecided")
 SETTLED = ("included", "excluded", "not_retrieved")
 METHODS = ("third_reviewer", "consensus")
 STATUSES = ("pending", "agreed", "conflict", "resolved")
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    """A stored row as JSON-ready values: tuples as lists, times in ISO 8601."""
+    out: dict[str, Any] = {}
+    for f in fields(row):
+        value = getattr(row, f.name)
+        if isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, dt.datetime):
+            value = value.isoformat()
+        out[f.name] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -72,18 +85,7 @@ class Vote:
     created_at: dt.datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "record_id": self.record_id,
-            "stage": self.stage,
-            "reviewer": self.reviewer,
-            "decision": self.decision,
-            "reason": self.reason,
-            "note": self.note,
-            "labels": list(self.labels),
-            "origin": self.origin,
-            "created_at": self.created_at.isoformat(),
-        }
+        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -101,17 +103,7 @@ class ResolutionRow:
     created_at: dt.datetime
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "record_id": self.record_id,
-            "stage": self.stage,
-            "decision": self.decision,
-            "reason": self.reason,
-            "resolved_by": self.resolved_by,
-            "method": self.method,
-            "why": self.why,
-            "created_at": self.created_at.isoformat(),
-        }
+        return _plain(self)
 
 
 @dataclass(frozen=True)
