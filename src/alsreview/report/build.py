@@ -70,7 +70,7 @@ def review_sections(
     sections += es.studies_sections(evidence)
     from alsreview.report.robvis import appraisal_section
 
-    sections.append(appraisal_section(evidence))
+    sections.append(appraisal_section(evidence, synthesis=synthesis))
     sections.append(es.safety_section(evidence))
     sections.append(es.efficacy_section(evidence))
     sections.append(alsfrs_section(syn=synthesis))
