@@ -100,12 +100,19 @@ def test_reviewer_b_cannot_read_reviewer_a_blinded_decisions_through_any_url(log
     assert [c["record_id"] for c in conflicts] == [a]
 
 
-def test_owner_sees_conflicts_only_after_unblinding_and_resolves_in_the_page(login, project):
+def test_owner_sees_conflicts_while_blinded_and_resolves_after_unblinding(login, project):
     rita, ravi, olivia = login("rita"), login("ravi"), login("olivia")
     a = ids(project)[0]
     rita.vote(a, "include")
     ravi.vote(a, "exclude")
-    assert olivia.get("/api/conflicts").status_code == 409
+    # the owner (the arbiter) may list conflicts while the stage is blinded; reviewers may not
+    (blinded,) = olivia.get("/api/conflicts").json()
+    assert blinded["record_id"] == a and blinded["status"] == "conflict"
+    assert ravi.get("/api/conflicts").status_code == 403
+    # resolving needs the stage unblinded
+    form = {"stage": "title_abstract", "decision": "included", "method": "third_reviewer"}
+    early = olivia.post(f"/conflicts/{a}/resolve", data={**form, "why": "x"})
+    assert early.status_code in (400, 403, 409, 422), early.status_code
     olivia.post("/api/stages/title_abstract/unblind")
     r = olivia.post(
         f"/conflicts/{a}/resolve",

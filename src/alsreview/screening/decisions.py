@@ -168,11 +168,16 @@ def _require_unblinded(project: Project, stage: str, what: str) -> None:
 
 
 def conflicts(
-    project: Project, stage: str, *, include_resolved: bool = False
+    project: Project, stage: str, *, include_resolved: bool = False, owner_view: bool = False
 ) -> list[RecordStatus]:
     """Records whose reviewers disagree (or said maybe) at an unblinded stage; with
-    `include_resolved`, also those already resolved (with who resolved them and why)."""
-    _require_unblinded(project, stage, "conflicts are shown")
+    `include_resolved`, also those already resolved (with who resolved them and why).
+
+    `owner_view` is the project owner's view (the arbiter, who may see conflicts before
+    unblinding); callers must check that the caller is the owner.  Resolving still needs
+    the stage unblinded."""
+    if not owner_view:
+        _require_unblinded(project, stage, "conflicts are shown")
     keep = ("conflict", "resolved") if include_resolved else ("conflict",)
     return [st for st in store.record_statuses(project, stage).values() if st.status in keep]
 

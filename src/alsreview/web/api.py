@@ -161,11 +161,11 @@ def get_conflicts(request: Request, stage: Stage = "title_abstract") -> list[dic
 
     session = session_of(request)
     project = request.app.state.project
-    if is_blinded(project, stage):
-        if not session.user.is_owner:
-            raise HTTPException(403, f"{stage} is blinded: only the owner may see conflicts")
-        raise HTTPException(409, f"{stage} is blinded: unblind it before listing conflicts")
-    return [c.to_dict() for c in conflicts(project, stage, include_resolved=True)]
+    owner = session.user.is_owner
+    if is_blinded(project, stage) and not owner:
+        raise HTTPException(403, f"{stage} is blinded: only the owner may see conflicts")
+    found = conflicts(project, stage, include_resolved=True, owner_view=owner)
+    return [c.to_dict() for c in found]
 
 
 @router.post("/stages/{stage}/unblind")
