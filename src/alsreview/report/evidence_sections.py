@@ -30,9 +30,7 @@ def cell(fact: Fact[Any] | None, text: str | None = None) -> dict[str, Any]:
             "printed": "",
         }
     shown = text if text is not None else _plain(fact.value)
-    others = "; ".join(
-        f"{_plain(a.value)} ({', '.join(str(p) for p in a.provenance)})" for a in fact.conflicts
-    )
+    others = _reports(fact.conflicts)
     title = "Source: " + "; ".join(str(p) for p in fact.provenance)
     if others:
         title += f". Also reported: {others}"
@@ -52,13 +50,16 @@ def printed_note(fact: Fact[Any]) -> str:
     where the shown value comes from (issue 13, disclosure); "" when no source disagrees."""
     if not fact.disputed:
         return ""
-    others = "; ".join(
-        f"{_plain(a.value)} ({', '.join(str(p) for p in a.provenance)})"
-        for a in fact.conflicts
-        if a.value != fact.value
-    )
+    others = _reports(a for a in fact.conflicts if a.value != fact.value)
     shown_from = "; ".join(str(p) for p in fact.provenance)
     return f"Printed elsewhere: {others}. Shown: {_plain(fact.value)}, from {shown_from}."
+
+
+def _reports(alternatives: Any) -> str:
+    """Other papers' values with their sources: "7 (sykova2017: Discussion); ..."."""
+    return "; ".join(
+        f"{_plain(a.value)} ({', '.join(str(p) for p in a.provenance)})" for a in alternatives
+    )
 
 
 def _plain(value: Any) -> str:
