@@ -28,12 +28,17 @@ def test_keys_decide_undo_and_reasons(project):
             seen.append(app.current.record.title)
             assert "amyotrophic" in str(app.query_one("#title").render()).lower()
             await pilot.press("i")
+            await pilot.pause()
             seen.append(app.current.record.title)
             await pilot.press("e", "4")  # exclude, reason 4 = animal
+            await pilot.pause()
             await pilot.press("u")  # undo: the excluded record comes back
+            await pilot.pause()
             seen.append(app.current.record.title)
             await pilot.press("e", "x")  # exclude without a reason at title/abstract
+            await pilot.pause()
             await pilot.press("m")
+            await pilot.pause()
             assert app.current is None
             assert "Nothing left" in str(app.query_one("#title").render())
             await pilot.press("q")
@@ -61,8 +66,10 @@ def test_full_text_exclusion_waits_for_a_reason(project):
         app = ScreenApp(project, "ana", "full_text")
         async with app.run_test() as pilot:
             await pilot.press("e", "x")
+            await pilot.pause()
             assert "needs a reason" in str(app.query_one("#status").render())
             await pilot.press("2")
+            await pilot.pause()
             await pilot.press("q")
 
     asyncio.run(drive())
