@@ -147,3 +147,35 @@ def test_report_in_a_real_browser(bundled_report, browser, tmp_path):
     shot = tmp_path / "report.png"
     assert browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
+
+
+def test_values_differing_from_a_printed_one_say_what_was_printed(bundled_report):
+    """Issue 13 (disclosure): a value another paper prints differently carries a visible note
+    with the other printed value and where the shown one comes from, not only the † marker.
+    Real cases of the bundled evidence base: Rushkevich's country (Belarus from the trial's
+    title as Blume cites it; Khalid's Table 1 prints United States), Oh's N (Blume Table 1: 8;
+    Syková's Discussion: 7), and Blume's misspelt 'Cudkovicz' next to Cudkowicz 2022."""
+    tree = lxml_html.parse(str(bundled_report))
+    table = "//table[@data-grouping='cell type' and @class='studies']"
+
+    def notes(study: str) -> str:
+        cells = tree.xpath(
+            f"{table}//tr[@data-study='{study}']//div[@class='changes printed-note']"
+        )
+        return " ".join(c.text_content() for c in cells)
+
+    rushkevich = notes("rushkevich2015")
+    assert "United States (khalid2023: Table 1)" in rushkevich
+    assert "Shown: Belarus, from blume2026: References #25 (title)" in rushkevich
+    oh = notes("oh2015")
+    assert "7 (sykova2017: Discussion)" in oh and "Shown: 8, from blume2026: Table 1" in oh
+    label = tree.xpath(
+        f"{table}//tr[@data-study='cudkowicz2022']//div[contains(@class,'label-note')]"
+    )
+    assert label and "Cudkovicz" in label[0].text_content()
+    # every disputed value in the table has its note, and no undisputed one has
+    for span in tree.xpath(f"{table}//td/span[contains(@class,'disputed')]"):
+        after = span.getnext()
+        assert after is not None and "printed-note" in after.get("class", ""), span.text_content()
+    n_notes = len(tree.xpath(f"{table}//div[@class='changes printed-note']"))
+    assert n_notes == len(tree.xpath(f"{table}//td/span[contains(@class,'disputed')]"))

@@ -70,7 +70,7 @@ def review_sections(
     sections += es.studies_sections(evidence)
     from alsreview.report.robvis import appraisal_section
 
-    sections.append(appraisal_section(evidence))
+    sections.append(appraisal_section(evidence, synthesis=synthesis))
     sections.append(es.safety_section(evidence))
     sections.append(es.efficacy_section(evidence))
     sections.append(alsfrs_section(syn=synthesis))
@@ -222,9 +222,13 @@ def render_figure(fig: Figure) -> tuple[str, bytes | None]:
     mpl = fig.figure
     if mpl.get_layout_engine() is not None:
         # lay the figure out once, then keep it: each savefig would otherwise re-run a
-        # constrained layout (half the rendering time of a figure)
+        # constrained layout (half the rendering time of a figure).  No engine at all, not
+        # the "none" placeholder: savefig draws a figure with any engine one extra time.
         mpl.draw_without_rendering()
-        mpl.set_layout_engine("none")
+        with matplotlib.rc_context(
+            {"figure.autolayout": False, "figure.constrained_layout.use": False}
+        ):
+            mpl.set_layout_engine(None)
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": fig.name}):
         buf = io.StringIO()
         fig.figure.savefig(buf, format="svg", metadata={"Date": None})

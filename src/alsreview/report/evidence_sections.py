@@ -22,7 +22,13 @@ from alsreview.report.section import Section
 def cell(fact: Fact[Any] | None, text: str | None = None) -> dict[str, Any]:
     """A table cell: shown text, whether it is disputed, and what the other reports say."""
     if fact is None:
-        return {"text": "not reported", "disputed": False, "title": "", "missing": True}
+        return {
+            "text": "not reported",
+            "disputed": False,
+            "title": "",
+            "missing": True,
+            "printed": "",
+        }
     shown = text if text is not None else _plain(fact.value)
     others = "; ".join(
         f"{_plain(a.value)} ({', '.join(str(p) for p in a.provenance)})" for a in fact.conflicts
@@ -37,7 +43,22 @@ def cell(fact: Fact[Any] | None, text: str | None = None) -> dict[str, Any]:
         "disputed": fact.disputed,
         "title": title,
         "missing": fact.value is None,
+        "printed": printed_note(fact),
     }
+
+
+def printed_note(fact: Fact[Any]) -> str:
+    """For a disputed value, the visible note next to it: what the other sources print and
+    where the shown value comes from (issue 13, disclosure); "" when no source disagrees."""
+    if not fact.disputed:
+        return ""
+    others = "; ".join(
+        f"{_plain(a.value)} ({', '.join(str(p) for p in a.provenance)})"
+        for a in fact.conflicts
+        if a.value != fact.value
+    )
+    shown_from = "; ".join(str(p) for p in fact.provenance)
+    return f"Printed elsewhere: {others}. Shown: {_plain(fact.value)}, from {shown_from}."
 
 
 def _plain(value: Any) -> str:
@@ -258,6 +279,8 @@ def study_row(s: Study) -> dict[str, Any]:
         "id": s.id,
         "label": s.label,
         "doi": s.citation.doi,
+        # a name or number the reviews print differently (e.g. "Cudkovicz"): said next to it
+        "label_note": s.citation.note or "",
         "design": cell(s.design),
         "n": cell(s.patients_enrolled, n_text),
         "cell_type": cell(s.cell_type),

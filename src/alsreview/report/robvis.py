@@ -192,9 +192,11 @@ def appraisal_section(
     tables: list[RobTable] | None = None,
     unresolved: dict[str, list[str]] | None = None,
     palette: str = "cochrane",
+    synthesis: Any = None,
 ) -> Section:
     """The report's risk-of-bias section: every study's published appraisal with its source,
-    the studies nobody appraised, and robvis figures for tables from a project's store."""
+    the studies nobody appraised, and robvis figures for tables from a project's store.
+    `synthesis`: the ALSFRS-R synthesis of all `evidence.studies` if already computed."""
     from alsreview.appraisal.bundled import load_published
     from alsreview.report.html import render
 
@@ -224,7 +226,7 @@ def appraisal_section(
         "moderate'. Their ROBINS-I and RoB 2 figures are not reproduced (their cell values are "
         "not available as text). Khalid et al. 2023 do not appraise risk of bias."
     )
-    forest = rob_forest_figure(evidence.studies, by_study)
+    forest = rob_forest_figure(evidence.studies, by_study, synthesis=synthesis)
     figures: list[Figure] = [] if forest is None else [forest]
     listed = []
     for t in tables or []:
@@ -232,7 +234,7 @@ def appraisal_section(
             figures += rob_figures(t, palette, stem=f"rob_{t.tool.replace('-', '_')}")
         listed.append({"name": t.instrument.name, "n": len(t.rows),
                        "unresolved": (unresolved or {}).get(t.tool, [])})  # fmt: skip
-    sensitivity = _alsfrs_sensitivity(evidence.studies)
+    sensitivity = _alsfrs_sensitivity(evidence.studies, synthesis=synthesis)
     if not rows:
         method = caveat = "No study of this evidence base has a published risk-of-bias appraisal."
     html = render("appraisal.html.j2", method=method, caveat=caveat, rows=rows, missing=missing,
@@ -246,21 +248,28 @@ def load_instrument_name(tool: str) -> str:
     return load_instrument(tool).name
 
 
-def _alsfrs_sensitivity(studies: list[Any]) -> list[dict[str, Any]]:
+def _alsfrs_sensitivity(studies: list[Any], synthesis: Any = None) -> list[dict[str, Any]]:
     """The ALSFRS-R slope synthesis (its primary model) on all studies and restricted by
-    risk of bias, as rows for the section's table."""
+    risk of bias, as rows for the section's table; a subset equal to an earlier one (or to
+    all studies, whose `synthesis` may be given) reuses that synthesis."""
     from alsreview.appraisal.sensitivity import restrict_studies
     from alsreview.errors import AlsreviewError
     from alsreview.meta.alsfrs import alsfrs_synthesis
 
     out = []
+    done: dict[tuple[int, ...], Any] = {}
+    if synthesis is not None:
+        done[tuple(map(id, studies))] = synthesis
     for level, label in ((None, "all studies"), ("low-moderate", "low or moderate risk"),
                          ("low", "low risk only")):  # fmt: skip
         kept = studies if level is None else restrict_studies(studies, level)[0]
-        try:
-            syn = alsfrs_synthesis(kept)
-        except AlsreviewError:  # e.g. too few cohorts for the model
-            syn = None
+        key = tuple(map(id, kept))
+        if key not in done:
+            try:
+                done[key] = alsfrs_synthesis(kept)
+            except AlsreviewError:  # e.g. too few cohorts for the model
+                done[key] = None
+        syn = done[key]
         if syn is None or syn.k == 0:
             out.append({"label": label, "k": 0, "cohorts": "", "estimate": "not estimable: "
                         "no cohort qualifies"})  # fmt: skip
@@ -278,13 +287,16 @@ SHORT = {"low": "L", "moderate": "M", "some concerns": "SC", "high": "H", "serio
          "critical": "C", "no information": "NI"}  # fmt: skip
 
 
-def rob_forest_figure(studies: list[Any], published: dict[str, Any]) -> Figure | None:
+def rob_forest_figure(
+    studies: list[Any], published: dict[str, Any], synthesis: Any = None
+) -> Figure | None:
     """The ALSFRS-R pre-post forest plot with each cohort's published overall risk of bias
-    beside its label (like robvis's rob_forest), or None when no cohort is pooled."""
+    beside its label (like robvis's rob_forest), or None when no cohort is pooled.
+    `synthesis`: `alsfrs_synthesis(studies)` if already computed."""
     from alsreview.meta.alsfrs import alsfrs_synthesis
     from alsreview.meta.plots import forest
 
-    syn = alsfrs_synthesis(studies)
+    syn = synthesis if synthesis is not None else alsfrs_synthesis(studies)
     if syn.k == 0:
         return None
 
