@@ -20,6 +20,7 @@ breaks a rule raises `ValidationError` listing every problem (file and key named
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -132,7 +133,16 @@ def load_protocol(path: str | Path) -> ReviewProtocol:
 
     p = Path(path)
     text = read_text_limited(p, max_bytes=2**20)  # a protocol is a few KB; no FIFO/device
-    return parse_protocol(text, path=str(p))
+    return _parse_cached(text, str(p))
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_cached(text: str, path: str) -> ReviewProtocol:
+    """`parse_protocol` memoised on the file's text: the web app reads the protocol on
+    every decision and ranking request, and parsing the TOML was ~5 ms of each (issue 14
+    load benchmark).  Safe to share: a ReviewProtocol is frozen all the way down; errors
+    are raised again each time (lru_cache does not store exceptions)."""
+    return parse_protocol(text, path=path)
 
 
 def parse_protocol(text: str, path: str | None = None) -> ReviewProtocol:

@@ -179,3 +179,52 @@ def test_values_differing_from_a_printed_one_say_what_was_printed(bundled_report
         assert after is not None and "printed-note" in after.get("class", ""), span.text_content()
     n_notes = len(tree.xpath(f"{table}//div[@class='changes printed-note']"))
     assert n_notes == len(tree.xpath(f"{table}//td/span[contains(@class,'disputed')]"))
+
+
+def test_trial_ipd_adverse_events_enter_the_safety_section_beside_table_3(bundled_report):
+    """Issue 13 (safety): the bundled trial's adverse_events.csv, exported into the evidence
+    model by `trial.export`, is counted as patients with the event / 26 exposed beside 002's
+    Table 3 as typed. Table 3 lists headache in 6 (mild) + 1 (moderate) of 26 patients and
+    two deaths (patients 2 and 10); the patient rows agree. The typed term 'Hyperhydrosis'
+    and the rows' 'Hyperhidrosis' do not match: both are shown as a disagreement."""
+    tree = lxml_html.parse(str(bundled_report))
+    table = "//section[@id='safety']//table[@data-table='safety-ipd']"
+
+    def row(term: str) -> list[str]:
+        (tr,) = tree.xpath(f"{table}//tr[@data-term='{term}']")
+        return [td.text_content() for td in tr.xpath("td")] + [tr.get("data-agree")]
+
+    headache = row("Headache")
+    assert headache[1:3] == ["7/26", "7/26"] and headache[-1] == "yes"
+    assert "sykova2017: Table 3" in headache[3] and "sykova2017-ipd: IPD analysis" in headache[3]
+    deaths = row("Deaths")
+    assert deaths[1:3] == ["2/26", "2/26"] and deaths[-1] == "yes"
+    typed, ipd = row("Hyperhydrosis"), row("Hyperhidrosis")
+    assert typed[1:3] == ["1/26", "no patient with it"] and typed[-1] == "no"
+    assert ipd[1:3] == ["not listed", "1/26"] and "sources disagree" in ipd[0]
+    flag = tree.xpath(f"{table}/preceding-sibling::p[1]")[0].text_content()
+    assert "2 rows differ" in flag
+
+
+def test_ipd_rows_show_a_changed_count_as_a_disagreement():
+    """A count the patient rows give differently from the typed table is flagged with both."""
+    from alsreview.report.evidence_sections import ipd_safety_rows, trial_report_study
+
+    evidence = load_evidence()
+    typed = trial_report_study(evidence)
+    assert typed is not None and typed.id == "sykova2017"
+    ipd = typed.model_copy(
+        update={
+            "safety": typed.safety.model_copy(
+                update={
+                    "adverse_events": [
+                        typed.safety.adverse_events[0].model_copy(update={"n_patients": 3})
+                    ]
+                }
+            )
+        }
+    )
+    rows = {r["term"]: r for r in ipd_safety_rows(typed, ipd)}
+    peg = rows["PEG insertion"]
+    assert (peg["typed"], peg["ipd"], peg["agree"]) == ("2/26", "3/26", False)
+    assert rows["Cystitis"]["ipd"] == "no patient with it" and not rows["Cystitis"]["agree"]

@@ -71,7 +71,7 @@ def review_sections(
     from alsreview.report.robvis import appraisal_section
 
     sections.append(appraisal_section(evidence, synthesis=synthesis))
-    sections.append(es.safety_section(evidence))
+    sections.append(es.safety_section(evidence, ipd=_ipd_study(evidence, trial)))
     sections.append(es.efficacy_section(evidence))
     sections.append(alsfrs_section(syn=synthesis))
     if trial is not None:
@@ -119,6 +119,25 @@ def build_report(
         trial=_trial(trial if not bundled else _bundled_trial_folder()) if trial else None,
     )
     return write_report(out, sections, title=evidence.title, evidence_name=name)
+
+
+def _ipd_study(evidence: Any, trial: Any) -> Any:
+    """The trial analysis exported into the evidence model (`trial.export`) as the base's
+    trial-report study; None without a trial or without such a study to name it after."""
+    typed = es.trial_report_study(evidence) if trial is not None else None
+    if typed is None or not typed.cell_type.value or not typed.routes.value:
+        return None
+    from alsreview.trial.export import export_study
+
+    return export_study(
+        trial,
+        study_id=typed.id,
+        first_author=typed.citation.first_author,
+        year=typed.citation.year,
+        title=typed.citation.title or typed.label,
+        cell_type=typed.cell_type.value,
+        routes=list(typed.routes.value),
+    ).study
 
 
 def _bundled_trial_folder() -> Path:

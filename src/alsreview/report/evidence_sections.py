@@ -30,9 +30,7 @@ def cell(fact: Fact[Any] | None, text: str | None = None) -> dict[str, Any]:
             "printed": "",
         }
     shown = text if text is not None else _plain(fact.value)
-    others = "; ".join(
-        f"{_plain(a.value)} ({', '.join(str(p) for p in a.provenance)})" for a in fact.conflicts
-    )
+    others = _reports(fact.conflicts)
     title = "Source: " + "; ".join(str(p) for p in fact.provenance)
     if others:
         title += f". Also reported: {others}"
@@ -52,13 +50,16 @@ def printed_note(fact: Fact[Any]) -> str:
     where the shown value comes from (issue 13, disclosure); "" when no source disagrees."""
     if not fact.disputed:
         return ""
-    others = "; ".join(
-        f"{_plain(a.value)} ({', '.join(str(p) for p in a.provenance)})"
-        for a in fact.conflicts
-        if a.value != fact.value
-    )
+    others = _reports(a for a in fact.conflicts if a.value != fact.value)
     shown_from = "; ".join(str(p) for p in fact.provenance)
     return f"Printed elsewhere: {others}. Shown: {_plain(fact.value)}, from {shown_from}."
+
+
+def _reports(alternatives: Any) -> str:
+    """Other papers' values with their sources: "7 (sykova2017: Discussion); ..."."""
+    return "; ".join(
+        f"{_plain(a.value)} ({', '.join(str(p) for p in a.provenance)})" for a in alternatives
+    )
 
 
 def _plain(value: Any) -> str:
@@ -372,11 +373,94 @@ def _other_events(s: Study) -> str:
     return "; ".join(parts)
 
 
-def safety_section(evidence: EvidenceBase) -> Section:
+def _ipd_context(evidence: EvidenceBase, ipd: Study | None) -> dict[str, Any] | None:
+    if ipd is None:
+        return None
+    typed = trial_report_study(evidence)
+    rows = ipd_safety_rows(typed, ipd)
+    return {
+        "label": typed.label if typed else ipd.label,
+        "n": ipd.patients_enrolled.value,
+        "rows": rows,
+        "n_disagree": sum(not r["agree"] for r in rows),
+        "typed": typed is not None,
+    }
+
+
+def trial_report_study(evidence: EvidenceBase) -> Study | None:
+    """The study whose adverse events are typed from the base's own trial report (002's
+    Table 3 for the bundled base), or None."""
+    reports = {k for k, src in evidence.sources.items() if src.kind == "trial report"}
+    for s in evidence.studies:
+        if any(p.source in reports for ae in s.safety.adverse_events for p in ae.provenance):
+            return s
+    return None
+
+
+def ipd_safety_rows(typed: Study | None, ipd: Study) -> list[dict[str, Any]]:
+    """The trial's patient-level adverse events (exported into the evidence model by
+    `trial.export`) beside the typed table, per term (case-insensitive, severities summed)
+    and for deaths, as patients with the event / patients exposed. `agree` is False where
+    the two sources differ: both are shown, neither is picked."""
+
+    def by_term(s: Study | None) -> dict[str, tuple[int | None, str]]:
+        out: dict[str, tuple[int | None, str]] = {}
+        for ae in s.safety.adverse_events if s else ():
+            key = ae.term.strip().lower()
+            old, src = out.get(key, (0, ""))
+            n = None if old is None or ae.n_patients is None else old + ae.n_patients
+            srcs = sorted({*filter(None, src.split("; ")), *(str(p) for p in ae.provenance)})
+            out[key] = (n, "; ".join(srcs))
+        return out
+
+    def frac(n: int | None, exposed: int | None) -> str:
+        if n is None:
+            return "count not printed"
+        return f"{n}/{exposed}" if exposed else f"{n} patients"
+
+    typed_terms, ipd_terms = by_term(typed), by_term(ipd)
+    n_typed = typed.patients_enrolled.value if typed else None
+    n_ipd = ipd.patients_enrolled.value
+    names = {ae.term.strip().lower(): ae.term for ae in ipd.safety.adverse_events}
+    if typed:
+        names |= {ae.term.strip().lower(): ae.term for ae in typed.safety.adverse_events}
+    rows = []
+    for key in sorted(names):
+        t, i = typed_terms.get(key), ipd_terms.get(key)
+        rows.append(
+            {
+                "term": names[key],
+                "typed": frac(t[0], n_typed) if t else "not listed",
+                "typed_from": t[1] if t else "",
+                "ipd": frac(i[0], n_ipd) if i else "no patient with it",
+                "ipd_from": i[1] if i else "",
+                "agree": typed is None or (t is not None and i is not None and t[0] == i[0]),
+            }
+        )
+    td = typed.safety.deaths if typed else None
+    idd = ipd.safety.deaths
+    if td is not None or idd is not None:
+        rows.append(
+            {
+                "term": "Deaths",
+                "typed": frac(td.value, n_typed) if td else "not stated",
+                "typed_from": "; ".join(str(p) for p in td.provenance) if td else "",
+                "ipd": frac(idd.value, n_ipd) if idd else "not stated",
+                "ipd_from": "; ".join(str(p) for p in idd.provenance) if idd else "",
+                "agree": typed is None
+                or (td is not None and idd is not None and td.value == idd.value),
+            }
+        )
+    return rows
+
+
+def safety_section(evidence: EvidenceBase, ipd: Study | None = None) -> Section:
     """Safety per route and per study: serious events, deaths, procedure-related events.
 
     Counts are patients with the event / patients exposed where the source prints them;
-    where it does not, the event is listed as "count not printed" (never counted as 1)."""
+    where it does not, the event is listed as "count not printed" (never counted as 1).
+    `ipd`: the trial's patient-level data exported as a Study (`trial.export`), compared term
+    by term with the typed trial report's table (`ipd_safety_rows`)."""
     from alsreview.report.figures import serious_events_by_route, serious_status
     from alsreview.report.sof import design_of, event_category, patients_of, safety_text
 
@@ -447,7 +531,12 @@ def safety_section(evidence: EvidenceBase) -> Section:
     return Section(
         id="safety",
         title="Safety: serious adverse events, deaths and procedure-related events",
-        html=render("safety.html.j2", routes=routes, studies=studies),
+        html=render(
+            "safety.html.j2",
+            routes=routes,
+            studies=studies,
+            ipd=_ipd_context(evidence, ipd),
+        ),
         figures=[serious_events_by_route(evidence.studies)],
     )
 
