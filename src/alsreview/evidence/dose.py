@@ -108,12 +108,14 @@ class Dose:
     def low(self) -> float | None:
         """Smallest total over the alternatives (same unit only)."""
         lows = [o.low for o in self.options]
-        return min(lows) if lows and None not in lows and self.unit else None
+        known = [x for x in lows if x is not None]
+        return min(known) if known and len(known) == len(lows) and self.unit else None
 
     @property
     def high(self) -> float | None:
         highs = [o.high for o in self.options]
-        return max(highs) if highs and None not in highs and self.unit else None
+        known = [x for x in highs if x is not None]
+        return max(known) if known and len(known) == len(highs) and self.unit else None
 
     @property
     def routes(self) -> set[str]:

@@ -110,7 +110,7 @@ def prepost_slope_studies(studies: list[Any]) -> tuple[list[PrePostStudy], list[
                 continue
             label = s.label + (f" ({o.subgroup})" if o.subgroup else "")
             reason = None
-            picked = None
+            picked: tuple[Any, Any] | None = None
             if s.design.value != "single-arm":
                 reason = f"{s.design.value} study: a comparison with controls, not before/after"
             elif o.comparison != "pre-post":
@@ -127,6 +127,7 @@ def prepost_slope_studies(studies: list[Any]) -> tuple[list[PrePostStudy], list[
                 if Excluded(s.id, label, reason) not in excluded:
                     excluded.append(Excluded(s.id, label, reason))
                 continue
+            assert picked is not None  # no reason to exclude: both periods were picked
             pre, post = picked
             n = pre.n or post.n
             if n is None:
@@ -153,11 +154,11 @@ def prepost_slope_studies(studies: list[Any]) -> tuple[list[PrePostStudy], list[
     return _impute_sds(used), excluded
 
 
-def _pooled_sd(pairs: list[tuple[int, float]]) -> float | None:
-    pairs = [(n, sd) for n, sd in pairs if sd is not None and n > 1]
-    if not pairs:
+def _pooled_sd(pairs: list[tuple[int, float | None]]) -> float | None:
+    known = [(n, sd) for n, sd in pairs if sd is not None and n > 1]
+    if not known:
         return None
-    return math.sqrt(sum((n - 1) * sd**2 for n, sd in pairs) / sum(n - 1 for n, _ in pairs))
+    return math.sqrt(sum((n - 1) * sd**2 for n, sd in known) / sum(n - 1 for n, _ in known))
 
 
 def _impute_sds(used: list[PrePostStudy]) -> list[PrePostStudy]:

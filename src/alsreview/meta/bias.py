@@ -136,6 +136,9 @@ def regtest(
         raise ValidationError("the model matrix is not of full rank once the predictor is added")
     p = X.shape[1]
     limit = predictor in ("sei", "vi", "ninv", "sqrtninv") and p == 1
+    est: float | None = None
+    lb: float | None = None
+    ub: float | None = None
     if model == "rma":
         fit = rma(
             y, v, mods=Xp, intercept=False, method=method, test=test, level=level, weights=weights
@@ -159,9 +162,10 @@ def regtest(
         zval = float(coef[p] / se[p])
         pval = float(2 * t_sf(abs(zval), ddf))
         crit = float(t_ppf(1 - (1 - level / 100) / 2, ddf))
-        est = float(coef[0]) if limit else None
-        lb = est - crit * float(se[0]) if limit else None
-        ub = est + crit * float(se[0]) if limit else None
+        if limit:
+            est = float(coef[0])
+            lb = est - crit * float(se[0])
+            ub = est + crit * float(se[0])
         fit = None
         test = "t"
     return RegtestResult(
@@ -404,7 +408,7 @@ def trimfill(
         ranks[np.argsort(np.abs(dev), kind="stable")] = np.arange(1, k + 1)
         signed = np.sign(dev) * ranks
         if estimator == "R0":
-            est = (k - np.max(-signed[signed < 0])) - 1
+            est = float((k - np.max(-signed[signed < 0])) - 1)
             se_k0 = math.sqrt(2 * max(0.0, est) + 2)
         else:
             Sr = float(np.sum(signed[signed > 0]))

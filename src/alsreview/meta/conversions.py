@@ -141,14 +141,17 @@ def mean_sd_from_quantiles(
     if sd_method == "shi" and scenario != "S3":
         raise ValidationError("Shi et al. 2020 is for the five-number summary (S3)")
     if scenario == "S1":
+        assert minimum is not None and maximum is not None  # has_range
         w = 4 / (4 + n**0.75)
         mean = w * (minimum + maximum) / 2 + (1 - w) * median
         sd = (maximum - minimum) / xi_range(n)
     elif scenario == "S2":
+        assert q1 is not None and q3 is not None  # has_iqr
         w = 0.7 + 0.39 / n
         mean = w * (q1 + q3) / 2 + (1 - w) * median
         sd = (q3 - q1) / eta_iqr(n)
     else:
+        assert minimum is not None and maximum is not None and q1 is not None and q3 is not None
         w1 = 2.2 / (2.2 + n**0.75)
         w2 = 0.7 - 0.72 / n**0.55
         mean = w1 * (minimum + maximum) / 2 + w2 * (q1 + q3) / 2 + (1 - w1 - w2) * median

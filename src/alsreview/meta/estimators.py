@@ -155,9 +155,9 @@ def estimate_tau2(
             else:
                 tau2 = np.full(n, float(con["tau2_init"]))
             tau2, iterations, converged = _fisher_scoring(ymc, V, d, method, tau2, con)
-            for i in np.flatnonzero(~converged):
-                tau2[i] = _bracket_score(ymc[i], V[i], d, method, con)
-                fallback[i] = True
+            for row in np.flatnonzero(~converged):
+                tau2[row] = _bracket_score(ymc[row], V[row], d, method, con)
+                fallback[row] = True
             if method in ("ML", "REML") and con["ll0check"]:
                 check = (tau2 > con["threshold"]) & np.all(V > 0, axis=1)
                 if check.any():

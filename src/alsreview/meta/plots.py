@@ -146,16 +146,19 @@ def forest(
                 ax.text(1.04, y, f"{weights[i]:.1f}%", transform=trans, ha="left", va="center")
             ax.text(1.25, y, est_text(yi[i], lo[i], hi[i]), transform=trans, ha="left", va="center")
         elif kind == "subgroup":
-            g = sub.fits[val]
-            _diamond(ax, f(g.estimate), f(g.ci_lb[0]), f(g.ci_ub[0]), y, f"subgroup:{val}", "0.65")
-            tau = f", tau2 = {g.tau2:.3f}" if g.method != "EE" else ""
+            assert sub is not None  # subgroup rows exist only when sub was fitted
+            sg = sub.fits[val]
+            _diamond(
+                ax, f(sg.estimate), f(sg.ci_lb[0]), f(sg.ci_ub[0]), y, f"subgroup:{val}", "0.65"
+            )
+            tau = f", tau2 = {sg.tau2:.3f}" if sg.method != "EE" else ""
             ax.text(
-                -0.02, y, f"Subtotal (k = {g.k}{tau})", transform=trans, ha="right", va="center"
+                -0.02, y, f"Subtotal (k = {sg.k}{tau})", transform=trans, ha="right", va="center"
             )
             ax.text(
                 1.25,
                 y,
-                est_text(g.estimate, g.ci_lb[0], g.ci_ub[0]),
+                est_text(sg.estimate, sg.ci_lb[0], sg.ci_ub[0]),
                 transform=trans,
                 ha="left",
                 va="center",

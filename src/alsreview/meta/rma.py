@@ -205,6 +205,7 @@ def rma(
     if labels is not None and len(labels) != k_all:
         raise ValidationError(f"slab has {len(labels)} labels for {k_all} studies")
     _check_values(y, v, labels)
+    names: tuple[str, ...]
     if mods is None and intercept:
         X, names = np.ones((k_all, 1)), ("intrcpt",)
     else:

@@ -128,7 +128,12 @@ def _run_mh(path: Path, cols: dict[str, list[Any]], measure: str, method: str) -
             "data use an rma method such as REML or DL"
         )
     args = {k: np.asarray(cols[k], float) for k in have}
-    res: Any = rma_mh(**args, measure=measure) if method == "MH" else rma_peto(**args)
+    ai, bi, ci, di, n1i, n2i = (args.get(k) for k in TWO_BY_TWO)
+    res: Any = (
+        rma_mh(ai, bi, ci, di, n1i, n2i, measure=measure)
+        if method == "MH"
+        else rma_peto(ai, bi, ci, di, n1i, n2i)
+    )
     return MetaRun(res.to_dict(), res.summary())
 
 

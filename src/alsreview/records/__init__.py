@@ -82,6 +82,7 @@ def sniff_format(data: bytes, name: str = "") -> str:
 
 
 def _reader(fmt: str) -> Callable[[bytes, str | None], list[Record]]:
+    reader: Callable[[bytes, str | None], list[Record]]
     if fmt == "ris":
         from alsreview.records.ris import parse_ris as reader
     elif fmt == "medline":
@@ -97,8 +98,10 @@ def _reader(fmt: str) -> Callable[[bytes, str | None], list[Record]]:
 
         delimiter = "\t" if fmt == "tsv" else None
 
-        def reader(data: bytes, path: str | None) -> list[Record]:
+        def _delimited(data: bytes, path: str | None) -> list[Record]:
             return parse_delimited(data, path, delimiter)
+
+        reader = _delimited
     elif fmt == "wos":
         from alsreview.records.wos import parse_wos as reader
     elif fmt == "xlsx":
@@ -107,7 +110,7 @@ def _reader(fmt: str) -> Callable[[bytes, str | None], list[Record]]:
         from alsreview.records.ctgov import parse_ctgov_json as reader
     else:
         raise ImportFormatError(None, f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return reader  # type: ignore[return-value]
+    return reader
 
 
 _LINE_FORMATS = frozenset({"ris", "medline", "bibtex", "wos", "csv", "tsv"})

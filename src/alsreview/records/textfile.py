@@ -26,24 +26,24 @@ def decode_export(data: bytes | str, path: str | None = None) -> str:
     if isinstance(data, str):
         text = data.lstrip("\ufeff")
     else:
-        text = None
+        decoded: str | None = None
         for bom, encoding in _BOMS:
             if data.startswith(bom):
                 try:
-                    text = data.decode(encoding)
+                    decoded = data.decode(encoding)
                 except UnicodeDecodeError as exc:
                     raise ImportFormatError(path, f"not valid {encoding}: {exc.reason}") from None
                 break
-        if text is None:
+        if decoded is None:
             try:
-                text = data.decode("utf-8")
+                decoded = data.decode("utf-8")
             except UnicodeDecodeError:
-                text = (
+                decoded = (
                     data.decode("cp1252", errors="ignore")
                     if _cp1252_ok(data)
                     else data.decode("latin-1")
                 )
-        text = text.lstrip("\ufeff")
+        text = decoded.lstrip("\ufeff")
     if "\x00" in text:
         raise ImportFormatError(path, "binary content (NUL bytes): not a text export")
     if "\r" not in text:  # no copy of a large file when there is nothing to change

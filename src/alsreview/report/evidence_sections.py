@@ -208,7 +208,9 @@ def prisma_flow(review: Review) -> Any:
         """Printed counts only: a count derived by arithmetic is 'not reported' here."""
         return fact.value if fact is not None and not fact.derived else None
 
-    databases = {k: x.value for k, x in f.identified.items() if x.value is not None}
+    databases: dict[str, int | None] = {
+        k: x.value for k, x in f.identified.items() if x.value is not None
+    }
     total = None
     if list(databases) == ["all databases"]:
         total = databases.pop("all databases")
@@ -229,7 +231,9 @@ def prisma_flow(review: Review) -> Any:
 
 def _flow_rows(review: Review) -> list[dict[str, Any]]:
     f = review.flow
-    rows = [(f"Records identified: {name}", fact) for name, fact in f.identified.items()] + [
+    rows: list[tuple[str, Fact[Any] | None]] = [
+        (f"Records identified: {name}", fact) for name, fact in f.identified.items()
+    ] + [
         ("Removed before screening (duplicates)", f.duplicates_removed),
         ("Records screened", f.records_screened),
         ("Records excluded", f.records_excluded),

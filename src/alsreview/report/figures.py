@@ -130,9 +130,10 @@ def pre_post_pairs(studies: list[Study]) -> list[tuple[str, str, float, float, A
             est = [g for g in o.groups if g.estimate is not None]
             if len(est) < 2 or any(g.unit != "points/month" for g in est):
                 continue  # no monthly rate printed: not on a per-month axis
-            pre, post = est[0], est[-1]
+            pre, post = est[0].estimate, est[-1].estimate
+            assert pre is not None and post is not None  # est keeps groups with an estimate
             label = s.label + (f" ({o.subgroup})" if o.subgroup and o.subgroup != "all" else "")
-            pairs.append((label, s.cell_type.value or "?", pre.estimate, post.estimate, o))
+            pairs.append((label, s.cell_type.value or "?", pre, post, o))
     return pairs
 
 

@@ -160,7 +160,7 @@ def patients_of(studies: Iterable[Study], evidence: EvidenceBase) -> tuple[int |
 
     ids = {s.id for s in studies}
     total = 0
-    missing = []
+    missing: list[str] = []
     merged = []
     for group in cohorts(evidence):
         members = [s for s in group if s.id in ids]

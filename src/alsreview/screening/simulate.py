@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from alsreview.errors import ValidationError
 
@@ -39,7 +40,7 @@ JSON_KEYS = (
 )
 
 
-def choose_priors(labels: Sequence[int], seed: int) -> tuple[int, int]:
+def choose_priors(labels: npt.ArrayLike, seed: int) -> tuple[int, int]:
     """(included index, excluded index) drawn with numpy's default_rng(seed)."""
     y = np.asarray(labels)
     rng = np.random.default_rng(seed)

@@ -29,11 +29,11 @@ of recall) and a recommendation naming the rule that fired.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from alsreview.errors import ValidationError
 
@@ -107,7 +107,7 @@ class StoppingAdvice:
         }
 
 
-def _check(labels: Sequence[int], n_total: int) -> np.ndarray:
+def _check(labels: npt.ArrayLike, n_total: int) -> np.ndarray:
     y = np.asarray(labels, dtype=int)
     if y.size and not set(np.unique(y).tolist()) <= {0, 1}:
         raise ValidationError("screening labels must be 0 (excluded) or 1 (included)")
@@ -123,7 +123,7 @@ def _rate_estimate(found: int, rate: float, unscreened: int) -> float | None:
 
 
 def consecutive_irrelevant(
-    labels: Sequence[int], n_total: int, *, threshold: int | None = None
+    labels: npt.ArrayLike, n_total: int, *, threshold: int | None = None
 ) -> StopCheck:
     """Stop after `threshold` excluded records in a row (default max(50, 5 % of pool))."""
     y = _check(labels, n_total)
@@ -142,7 +142,7 @@ def consecutive_irrelevant(
     )
 
 
-def knee(labels: Sequence[int], n_total: int, *, min_screened: int = 150) -> StopCheck:
+def knee(labels: npt.ArrayLike, n_total: int, *, min_screened: int = 150) -> StopCheck:
     """The knee method of Cormack & Grossman (2016)."""
     y = _check(labels, n_total)
     found = int(y.sum())
@@ -208,7 +208,7 @@ def _recall_bound(y: np.ndarray, n_total: int, alpha: float) -> float | None:
 
 
 def hypergeometric(
-    labels: Sequence[int],
+    labels: npt.ArrayLike,
     n_total: int,
     *,
     target_recall: float = 0.95,
@@ -241,7 +241,7 @@ def hypergeometric(
 
 
 def recommend(
-    labels: Sequence[int],
+    labels: npt.ArrayLike,
     n_total: int,
     *,
     target_recall: float = 0.95,

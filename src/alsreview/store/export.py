@@ -18,6 +18,9 @@ def records_with_decisions(project: Project, *, primary_only: bool = True) -> li
     for rid, rec in project.records(primary_only=primary_only):
         labels = list(rec.labels)
         decision = rec.decision
+        d: str | None
+        why: str | None
+        stage: str | None
         if rid in ft:
             d, why = ft[rid]
             stage = "full text"

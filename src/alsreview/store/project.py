@@ -457,6 +457,12 @@ class Project:
             for j in indices:
                 r = batch[j]
                 ln = dup_of_existing.get(j) or dup_of_new.get(j)
+                duplicate_of: int | None = None
+                if ln is not None and ln.existing_id is not None:
+                    duplicate_of = ln.existing_id
+                elif ln is not None:
+                    assert ln.new_primary is not None  # a link names an existing or batch primary
+                    duplicate_of = new_ids[ln.new_primary]
                 out.append(
                     {
                         "import_id": imp.id,
@@ -471,11 +477,7 @@ class Project:
                         "pmcid": r.pmcid,
                         "nct_id": r.nct_id,
                         "data": r.to_dict(),
-                        "duplicate_of": (
-                            ln.existing_id
-                            if ln is not None and ln.existing_id is not None
-                            else (new_ids[ln.new_primary] if ln is not None else None)
-                        ),
+                        "duplicate_of": duplicate_of,
                         "duplicate_reason": ln.reason if ln is not None else None,
                     }
                 )
@@ -487,11 +489,11 @@ class Project:
         for group in (first, second):
             for start in range(0, len(group), CHUNK):
                 part = group[start : start + CHUNK]
-                ids = s.scalars(
+                rids = s.scalars(
                     insert(StoredRecord).returning(StoredRecord.id, sort_by_parameter_order=True),
                     rows_for(part),
                 ).all()
-                for j, rid in zip(part, ids, strict=True):
+                for j, rid in zip(part, rids, strict=True):
                     new_ids[j] = rid
                 done += len(part)
                 if progress is not None:
@@ -564,7 +566,8 @@ class Project:
             .order_by(StoredRecord.id)
         )
         with self.session() as s:
-            return [(a, b, c or "") for a, b, c in s.execute(q)]
+            # duplicate_of is never None here (the query filters it); the test narrows the type
+            return [(a, b, c or "") for a, b, c in s.execute(q) if b is not None]
 
     def dedup_review_queue(self) -> list[tuple[int, int, str]]:
         """Borderline pairs (record id, record id, reason) that dedup left for a person,

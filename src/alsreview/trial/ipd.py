@@ -82,6 +82,8 @@ class TrialData:
 def load_trial(path: str | Path) -> TrialData:
     """Read a trial data folder or Excel workbook and validate it (see module docstring)."""
     path = Path(path)
+    frames: dict[str, pd.DataFrame | None]
+    names: dict[str, str]
     if path.is_dir():
         frames = {}
         names = {}
@@ -146,7 +148,7 @@ def _read_csv(f: Path) -> pd.DataFrame:
         raise ImportFormatError(str(f), "file is empty") from exc
 
 
-def _read_workbook(path: Path) -> tuple[dict, dict]:
+def _read_workbook(path: Path) -> tuple[dict[str, pd.DataFrame | None], dict[str, str]]:
     import io
 
     import pandas as pd
@@ -160,7 +162,8 @@ def _read_workbook(path: Path) -> tuple[dict, dict]:
         book = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, keep_default_na=False)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise ImportFormatError(str(path), f"not a readable Excel workbook: {exc}") from exc
-    frames, names = {}, {}
+    frames: dict[str, pd.DataFrame | None] = {}
+    names: dict[str, str] = {}
     lower = {k.strip().lower(): k for k in book}
     for sheet in SHEETS:
         names[sheet] = f"{path}[{sheet}]"

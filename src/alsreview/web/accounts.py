@@ -16,8 +16,9 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from alsreview.errors import StoreError, ValidationError
@@ -28,8 +29,9 @@ from alsreview.store.models import WebSession, utcnow
 ROLES = ("owner", "reviewer")
 SESSION_LIFETIME = dt.timedelta(hours=12)
 MIN_PASSWORD = 8
-users = UserRow.__table__
-web_sessions = WebSession.__table__
+# declarative classes type `__table__` as FromClause; for a mapped class it is the Table
+users = cast(Table, UserRow.__table__)
+web_sessions = cast(Table, WebSession.__table__)
 
 
 @dataclass(frozen=True)

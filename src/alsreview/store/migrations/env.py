@@ -16,6 +16,7 @@ if connection is None:  # pragma: no cover - only when run by the alembic comman
     from sqlalchemy import create_engine
 
     url = context.config.get_main_option("sqlalchemy.url")
+    assert url is not None, "alembic.ini sets sqlalchemy.url"
     connection = create_engine(url).connect()
 
 context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
