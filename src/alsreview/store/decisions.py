@@ -222,7 +222,7 @@ def _vote(row: Any) -> Vote:
     )
 
 
-def _resolution(row: Resolution) -> ResolutionRow:
+def _resolution(row: Any) -> ResolutionRow:
     return ResolutionRow(
         id=row.id,
         record_id=row.record_id,
@@ -282,8 +282,8 @@ def current_votes(
     rows: list[Vote] = []
     with project.session() as s:
         for i in range(0, len(ids), 900):
-            sub = newest.where(Decision.record_id.in_(ids[i : i + 900]))
-            sub = sub.group_by(Decision.record_id, Decision.reviewer).scalar_subquery()
+            part = newest.where(Decision.record_id.in_(ids[i : i + 900]))
+            sub = part.group_by(Decision.record_id, Decision.reviewer).scalar_subquery()
             rows += [_vote(r) for r in s.execute(base.where(Decision.id.in_(sub)))]
     out: dict[int, dict[str, Vote]] = {}
     for v in sorted(rows, key=lambda v: (v.record_id, v.reviewer)):

@@ -112,9 +112,9 @@ def _refresh(project: Project, stage: str) -> _Stage:
         touched = set(st.newest) | set(st.resolutions)
     for rid in touched:
         current = {w: v for w, v in st.newest.get(rid, {}).items() if v.decision != "undecided"}
-        res = st.resolutions.get(rid)
-        if current or res is not None:
-            st.statuses[rid] = status_of(rid, stage, current, res, st.required)
+        newest = st.resolutions.get(rid)
+        if current or newest is not None:
+            st.statuses[rid] = status_of(rid, stage, current, newest, st.required)
         else:
             st.statuses.pop(rid, None)
     return st
