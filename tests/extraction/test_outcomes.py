@@ -98,9 +98,7 @@ def test_outcomes_are_added_replaced_and_removed(study):
     with pytest.raises(ValidationError, match="no outcome 3 to replace"):
         rv.save_outcome(p, "r1", second, index=2, reviewer="ann")
     rv.remove_outcome(p, "r1", 0, reviewer="ann")
-    assert [o["window"] for o in rv.reviewer_extraction(p, "r1", "ann")["efficacy"]] == [
-        "9 months"
-    ]
+    assert [o["window"] for o in rv.reviewer_extraction(p, "r1", "ann")["efficacy"]] == ["9 months"]
     rv.remove_outcome(p, "r1", 0, reviewer="ann")
     assert "efficacy" not in rv.reviewer_extraction(p, "r1", "ann")  # the field is gone
     with pytest.raises(ValidationError, match="no outcome 1 to remove"):
