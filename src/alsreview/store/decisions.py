@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from alsreview.errors import StoreError
+from alsreview.records.model import Record
 from alsreview.store.models import Decision, Meta, Resolution, StoredRecord, utcnow
 
 if TYPE_CHECKING:
@@ -350,6 +351,20 @@ def settled_decisions(project: Project, stage: str) -> dict[int, tuple[str, str 
         for rid, st in record_statuses(project, stage).items()
         if st.settled and st.decision is not None
     }
+
+
+def screening_queue(project: Project, round: int | None = None) -> list[tuple[int, Record]]:
+    """Records waiting for title/abstract screening: primaries nobody has voted on."""
+    voted = set(current_votes(project, "title_abstract"))
+    q = (
+        select(StoredRecord.id, StoredRecord.data)
+        .where(StoredRecord.duplicate_of.is_(None))
+        .order_by(StoredRecord.id)
+    )
+    if round is not None:
+        q = q.where(StoredRecord.round == round)
+    with project.session() as s:
+        return [(rid, Record.from_dict(d)) for rid, d in s.execute(q) if rid not in voted]
 
 
 def passed_title_abstract(project: Project, record_ids: Iterable[int] | None = None) -> set[int]:
