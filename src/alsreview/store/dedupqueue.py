@@ -10,47 +10,64 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from alsreview.errors import StoreError
-from alsreview.store.events import events, log, log_event
-from alsreview.store.models import StoredRecord
+from alsreview.store.events import current_actor, log
+from alsreview.store.models import DedupPair, StoredRecord, utcnow
 
 if TYPE_CHECKING:
     from alsreview.store.project import Project
 
 
 def queue_pairs(s: Session, import_id: int, pairs: Sequence[tuple[int, int, str]]) -> None:
-    """Queue borderline pairs found by one import (inside the import's transaction)."""
-    if pairs:
-        log(s, "dedup.review", {"import_id": import_id, "pairs": [list(p) for p in pairs]})
+    """Queue borderline pairs found by one import (inside the import's transaction); the
+    `dedup.review` event keeps them in the audit log too."""
+    if not pairs:
+        return
+    s.execute(
+        insert(DedupPair),
+        [{"import_id": import_id, "record_a": a, "record_b": b, "reason": r} for a, b, r in pairs],
+    )
+    log(s, "dedup.review", {"import_id": import_id, "pairs": [list(p) for p in pairs]})
 
 
 def review_queue(project: Project) -> list[tuple[int, int, str]]:
-    """Borderline pairs (record id, record id, reason) that dedup left for a person,
-    minus those since linked (`mark_duplicate`) or dismissed (`dismiss_pair`)."""
-    everything = events(project)
-    dismissed = {
-        tuple(sorted(e.details["pair"])) for e in everything if e.action == "dedup.dismiss"
-    }
+    """Borderline pairs (record id, record id, reason) that dedup left for a person, in the
+    order they were queued, minus those dismissed (`dismiss_pair`) and those whose records
+    now share a primary (`mark_duplicate`)."""
+    ra, rb = aliased(StoredRecord), aliased(StoredRecord)
+    q = (
+        select(DedupPair.record_a, DedupPair.record_b, DedupPair.reason)
+        .join(ra, ra.id == DedupPair.record_a)
+        .join(rb, rb.id == DedupPair.record_b)
+        .where(
+            DedupPair.dismissed_at.is_(None),
+            func.coalesce(ra.duplicate_of, ra.id) != func.coalesce(rb.duplicate_of, rb.id),
+        )
+        .order_by(DedupPair.id)
+    )
     with project.session() as s:
-        root = dict(s.execute(select(StoredRecord.id, StoredRecord.duplicate_of)).all())
-    out = []
-    for e in everything:
-        if e.action != "dedup.review":
-            continue
-        for a, b, reason in e.details["pairs"]:
-            key = tuple(sorted((a, b)))
-            if key in dismissed or (root.get(a) or a) == (root.get(b) or b):
-                continue
-            out.append((a, b, reason))
-    return out
+        return [(a, b, reason) for a, b, reason in s.execute(q)]
 
 
 def dismiss_pair(project: Project, a: int, b: int, actor: str | None = None) -> None:
     """Record that two look-alike records are different references."""
-    log_event(project, "dedup.dismiss", {"pair": [a, b]}, actor)
+    who = actor or current_actor()
+    with project.write_session() as s, s.begin():
+        s.execute(
+            update(DedupPair)
+            .where(
+                DedupPair.dismissed_at.is_(None),
+                or_(
+                    and_(DedupPair.record_a == a, DedupPair.record_b == b),
+                    and_(DedupPair.record_a == b, DedupPair.record_b == a),
+                ),
+            )
+            .values(dismissed_at=utcnow(), dismissed_by=who)
+        )
+        log(s, "dedup.dismiss", {"pair": [a, b]}, who)
 
 
 def mark_duplicate(project: Project, record_id: int, primary_id: int, reason: str) -> None:
