@@ -8,7 +8,7 @@ still waiting (`review_queue`), as (record id, record id, reason).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -19,6 +19,14 @@ from alsreview.store.models import DedupPair, StoredRecord, utcnow
 
 if TYPE_CHECKING:
     from alsreview.store.project import Project
+
+
+class QueuedPair(NamedTuple):
+    """Two records that look alike, waiting for a person, and the dedup score that says so."""
+
+    record_a: int
+    record_b: int
+    reason: str
 
 
 def queue_pairs(s: Session, import_id: int, pairs: Sequence[tuple[int, int, str]]) -> None:
@@ -33,7 +41,7 @@ def queue_pairs(s: Session, import_id: int, pairs: Sequence[tuple[int, int, str]
     log(s, "dedup.review", {"import_id": import_id, "pairs": [list(p) for p in pairs]})
 
 
-def review_queue(project: Project) -> list[tuple[int, int, str]]:
+def review_queue(project: Project) -> list[QueuedPair]:
     """Borderline pairs (record id, record id, reason) that dedup left for a person, in the
     order they were queued, minus those dismissed (`dismiss_pair`) and those whose records
     now share a primary (`mark_duplicate`)."""
@@ -49,7 +57,7 @@ def review_queue(project: Project) -> list[tuple[int, int, str]]:
         .order_by(DedupPair.id)
     )
     with project.session() as s:
-        return [(a, b, reason) for a, b, reason in s.execute(q)]
+        return [QueuedPair(a, b, reason) for a, b, reason in s.execute(q)]
 
 
 def dismiss_pair(project: Project, a: int, b: int, actor: str | None = None) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,6 +33,13 @@ if TYPE_CHECKING:
     from alsreview.store.project import Project
 
 CHUNK = 2000
+
+
+class Match(NamedTuple):
+    """The stored primary record that a new record duplicates, and why."""
+
+    primary_id: int
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -271,13 +278,13 @@ def _insert(
     return ImportResult(imp.id, len(records), imp.n_new, n_dup, len(already))
 
 
-def match(project: Project, records: Sequence[Record]) -> dict[int, tuple[int, str]]:
+def match(project: Project, records: Sequence[Record]) -> dict[int, Match]:
     """Read-only: {index in `records`: (store id of the primary, reason)} for every record
     that duplicates one already in the project (what an import would link)."""
     with project.session() as s:
         existing = primaries_in(s)
     links = link_records(existing, list(records), mode="full")
-    return {ln.new_index: (ln.existing_id, ln.reason) for ln in links if ln.existing_id}
+    return {ln.new_index: Match(ln.existing_id, ln.reason) for ln in links if ln.existing_id}
 
 
 def imports(project: Project) -> list[Import]:

@@ -80,7 +80,7 @@ class StoredRecord(Base):
     __table_args__ = (Index("ix_records_source_source_id", "source", "source_id"),)
 
 
-class Decision(Base):
+class DecisionRow(Base):
     __tablename__ = "decisions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)

@@ -34,6 +34,8 @@ from alsreview.protocol import parse_protocol as _parse_protocol
 from alsreview.records.model import Record
 from alsreview.sources.base import SearchRun
 from alsreview.store import dedupqueue, events, imports, records, rounds, searchlog
+from alsreview.store.decisions import Settled
+from alsreview.store.dedupqueue import QueuedPair
 from alsreview.store.engine import (
     PROJECT_FILE,
     SQLITE_FILE,
@@ -47,8 +49,9 @@ from alsreview.store.engine import (
 )
 from alsreview.store.engine import alembic_config as _alembic_config
 from alsreview.store.events import current_actor
-from alsreview.store.imports import CHUNK, ImportResult
+from alsreview.store.imports import CHUNK, ImportResult, Match
 from alsreview.store.models import Event, Import, Meta, SearchLogEntry, utcnow
+from alsreview.store.records import DuplicateLink, RecordRow
 
 __all__ = [
     "CHUNK",
@@ -224,7 +227,7 @@ class Project:
             progress=progress,
         )
 
-    def match(self, records: Sequence[Record]) -> dict[int, tuple[int, str]]:
+    def match(self, records: Sequence[Record]) -> dict[int, Match]:
         """Read-only: {index in `records`: (store id of the primary, reason)} for every record
         that duplicates one already in the project (what an import would link)."""
         return imports.match(self, records)
@@ -240,15 +243,15 @@ class Project:
         return searchlog.search_log(self)
 
     # -- records and duplicates (`alsreview.store.records`, `.dedupqueue`) -------------
-    def records(self, *, primary_only: bool = False) -> list[tuple[int, Record]]:
+    def records(self, *, primary_only: bool = False) -> list[RecordRow]:
         """(store id, Record) for every stored record, in import order."""
         return records.records(self, primary_only=primary_only)
 
-    def duplicate_links(self) -> list[tuple[int, int, str]]:
+    def duplicate_links(self) -> list[DuplicateLink]:
         """(record id, primary id, reason) for every record marked as a duplicate."""
         return records.duplicate_links(self)
 
-    def dedup_review_queue(self) -> list[tuple[int, int, str]]:
+    def dedup_review_queue(self) -> list[QueuedPair]:
         """Borderline pairs (record id, record id, reason) that dedup left for a person,
         minus those since linked (`mark_duplicate`) or dismissed (`dismiss_pair`)."""
         return dedupqueue.review_queue(self)
@@ -262,7 +265,7 @@ class Project:
         dedupqueue.mark_duplicate(self, record_id, primary_id, reason)
 
     # -- screening (`alsreview.store.decisions`) ---------------------------------------
-    def screening_queue(self, round: int | None = None) -> list[tuple[int, Record]]:
+    def screening_queue(self, round: int | None = None) -> list[RecordRow]:
         """Records waiting for title/abstract screening: primaries nobody has voted on."""
         from alsreview.store.decisions import screening_queue
 
@@ -281,7 +284,7 @@ class Project:
         rows = [VoteIn(rid, stage, dec, who, reason) for rid, stage, dec, reason in decisions]
         return len(insert_votes(self, rows, who))
 
-    def latest_decisions(self, stage: str) -> dict[int, tuple[str, str | None]]:
+    def latest_decisions(self, stage: str) -> dict[int, Settled]:
         """record id -> (decision, reason) settled at a stage: all reviewers agree (and
         enough voted), or a resolved conflict (`alsreview.store.decisions`)."""
         from alsreview.store.decisions import settled_decisions

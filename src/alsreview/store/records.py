@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
@@ -21,18 +21,33 @@ if TYPE_CHECKING:
     from alsreview.store.project import Project
 
 
+class RecordRow(NamedTuple):
+    """A stored record and its store id (a tuple, so `for rid, rec in ...` keeps working)."""
+
+    id: int
+    record: Record
+
+
+class DuplicateLink(NamedTuple):
+    """A record marked as a duplicate of a primary record, and why."""
+
+    record_id: int
+    primary_id: int
+    reason: str
+
+
 def raw_data() -> Any:
     """The record JSON as stored (text in SQLite), decoded by `decode_records`."""
     return type_coerce(StoredRecord.data, Text)
 
 
-def decode_records(rows: Iterable[Any]) -> list[tuple[int, Record]]:
+def decode_records(rows: Iterable[Any]) -> list[RecordRow]:
     """(id, Record) per row; a row whose JSON was damaged outside alsreview is named."""
     out = []
     for rid, raw in rows:
         try:
             data = json.loads(raw) if isinstance(raw, str | bytes) else raw
-            out.append((rid, Record.from_dict(data)))
+            out.append(RecordRow(rid, Record.from_dict(data)))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise StoreError(
                 f"stored record {rid} is damaged ({type(exc).__name__}: {exc}); "
@@ -41,13 +56,13 @@ def decode_records(rows: Iterable[Any]) -> list[tuple[int, Record]]:
     return out
 
 
-def primaries_in(s: Session) -> list[tuple[int, Record]]:
+def primaries_in(s: Session) -> list[RecordRow]:
     """Every primary record (not a duplicate), read inside an open session."""
     rows = s.execute(select(StoredRecord.id, raw_data()).where(StoredRecord.duplicate_of.is_(None)))
     return decode_records(rows)
 
 
-def records(project: Project, *, primary_only: bool = False) -> list[tuple[int, Record]]:
+def records(project: Project, *, primary_only: bool = False) -> list[RecordRow]:
     """(store id, Record) for every stored record, in import order."""
     q = select(StoredRecord.id, raw_data()).order_by(StoredRecord.id)
     if primary_only:
@@ -56,7 +71,7 @@ def records(project: Project, *, primary_only: bool = False) -> list[tuple[int, 
         return decode_records(s.execute(q))
 
 
-def duplicate_links(project: Project) -> list[tuple[int, int, str]]:
+def duplicate_links(project: Project) -> list[DuplicateLink]:
     """(record id, primary id, reason) for every record marked as a duplicate."""
     q = (
         select(StoredRecord.id, StoredRecord.duplicate_of, StoredRecord.duplicate_reason)
@@ -65,4 +80,4 @@ def duplicate_links(project: Project) -> list[tuple[int, int, str]]:
     )
     with project.session() as s:
         # duplicate_of is never None here (the query filters it); the test narrows the type
-        return [(a, b, c or "") for a, b, c in s.execute(q) if b is not None]
+        return [DuplicateLink(a, b, c or "") for a, b, c in s.execute(q) if b is not None]
