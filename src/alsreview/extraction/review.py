@@ -35,6 +35,7 @@ from alsreview.extraction.fields import (
 from alsreview.records.model import Record
 from alsreview.store import extractions as xs
 from alsreview.store.project import Project, current_actor
+from alsreview.store.records import RecordRow
 
 PROJECT_KEY = "project"
 MAX_ENTRIES_BYTES = 20 * 1024 * 1024
@@ -413,7 +414,7 @@ def _label(data: dict[str, Any], sid: str) -> str:
     return f"{c['first_author']} {c['year']}" if c.get("first_author") and c.get("year") else sid
 
 
-def _matching_records(citation: dict[str, Any], records: list[tuple[int, Record]]) -> list[int]:
+def _matching_records(citation: dict[str, Any], records: list[RecordRow]) -> list[int]:
     from alsreview.records.model import normalise_doi, normalise_pmid
 
     doi = normalise_doi(citation.get("doi"))
