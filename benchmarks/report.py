@@ -27,7 +27,6 @@ import sys
 import tempfile
 import time
 
-
 # Children may write and use .pyc files, as a pip-installed package has them.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 TARGET_CPU_S = 3.0
