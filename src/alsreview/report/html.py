@@ -11,7 +11,9 @@ is ~0.1 s of every cold `alsreview report` (BENCHMARKS.md).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 import stat
 from functools import lru_cache
 from pathlib import Path
@@ -53,14 +55,12 @@ class _QuietCache(FileSystemBytecodeCache):
     def load_bytecode(self, bucket: Bucket) -> None:
         try:
             super().load_bytecode(bucket)
-        except (OSError, EOFError, ValueError):
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
 
 @lru_cache(maxsize=1)
