@@ -49,6 +49,7 @@ from alsreview.store.engine import (
 )
 from alsreview.store.engine import alembic_config as _alembic_config
 from alsreview.store.events import current_actor
+from alsreview.store.importlock import OnWait
 from alsreview.store.imports import CHUNK, ImportResult, Match
 from alsreview.store.models import Event, Import, Meta, SearchLogEntry, utcnow
 from alsreview.store.records import DuplicateLink, RecordRow
@@ -193,10 +194,11 @@ class Project:
         source: str | None = None,
         dedup: str = "full",
         actor: str | None = None,
+        on_wait: OnWait | None = None,
     ) -> ImportResult:
         """Read a file and import it in one transaction (`imports.import_file`)."""
         return imports.import_file(
-            self, path, format=format, source=source, dedup=dedup, actor=actor
+            self, path, format=format, source=source, dedup=dedup, actor=actor, on_wait=on_wait
         )
 
     def import_records(
@@ -211,6 +213,7 @@ class Project:
         actor: str | None = None,
         search: SearchRun | None = None,
         progress: Callable[[int, int], None] | None = None,
+        on_wait: OnWait | None = None,
     ) -> ImportResult:
         """Import records in ONE transaction, linking duplicates against the whole project
         (`imports.import_records` states the rules)."""
@@ -225,6 +228,7 @@ class Project:
             actor=actor,
             search=search,
             progress=progress,
+            on_wait=on_wait,
         )
 
     def match(self, records: Sequence[Record]) -> dict[int, Match]:
