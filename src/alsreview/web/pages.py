@@ -415,7 +415,11 @@ def appraisal_form(
     if record is None:
         raise HTTPException(404, f"no record {record_id} in this project")
     inst = load_instrument(tool)
+    saved = saved_appraisal(request, record_id, inst.id)
+    if effect is None and saved is not None:
+        effect = saved.effect
     effect = effect if effect in inst.effects else (inst.effects[0] if inst.effects else None)
+    filled = appraisal_form_values(inst, saved, effect)
     return render(
         request,
         "appraisal_form.html",
@@ -426,11 +430,49 @@ def appraisal_form(
         effect=effect,
         record_id=record_id,
         record=record,
+        saved=saved,
+        filled=filled,
         # reviewer judgements: required where the tool has no algorithm ("Assessor"),
         # optional (checked) where it has one, not asked where items are the domains (JBI)
         domain_kind={d.id: type(d.variant(effect).algorithm).__name__ for d in inst.domains},
-        **judge_answers(tool, effect, {}),
+        **judge_answers(tool, effect, filled),
     )
+
+
+def saved_appraisal(request: Request, record_id: int, tool: str) -> Any:
+    """The caller's current appraisal of the record's study with `tool`, or None."""
+    from alsreview.store.appraisals import current_appraisals
+
+    session = session_of(request)
+    project = request.app.state.project
+    study = study_of(project, record_id)
+    if study is None:
+        return None
+    mine = [
+        a
+        for a in current_appraisals(project, tool=tool, study=study, kind="assessment")
+        if a.reviewer == session.user.name and a.outcome == ""
+    ]
+    return mine[-1] if mine else None
+
+
+def appraisal_form_values(inst: Any, saved: Any, effect: str | None) -> dict[str, str]:
+    """A saved appraisal as the form's fields (`q:<question>`, `d:<domain>`), for the
+    effect it was made for (another effect asks other questions: nothing is carried)."""
+    if saved is None or saved.effect != effect:
+        return {}
+    questions = inst.questions(effect)
+    domains = {d.id for d in inst.domains}
+    out = {}
+    for key, given in saved.answers.items():
+        answer = given.get("answer") if isinstance(given, dict) else given
+        if answer is None:
+            continue
+        if key in questions:
+            out[f"q:{key}"] = str(answer)
+        elif key in domains:
+            out[f"d:{key}"] = str(answer)
+    return out
 
 
 @router.post("/appraisal/save")
