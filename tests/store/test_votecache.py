@@ -17,7 +17,7 @@ from alsreview.records.model import Record
 from alsreview.screening import decide, next_record, set_reviewers_required, undo
 from alsreview.store import Project, votecache
 from alsreview.store import decisions as store
-from alsreview.store.models import Decision, utcnow
+from alsreview.store.models import DecisionRow, utcnow
 
 STAGE = "title_abstract"
 
@@ -116,7 +116,7 @@ def test_a_smaller_id_committed_late_is_not_missed(tmp_path, pg_url):
 
         slow = Session(project.engine)
         slow.begin()
-        slow_id = slow.execute(insert(Decision).returning(Decision.id), row(1, "ann")).scalar()
+        slow_id = slow.execute(insert(DecisionRow).returning(DecisionRow.id), row(1, "ann")).scalar()
         fast_id = decide(project, "bob", 2, STAGE, "included").id
         assert slow_id < fast_id
         assert set(store.record_statuses(project, STAGE)) == {2}  # the slow one is unseen

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, select
 
-from alsreview.store.models import Decision, Meta, Resolution
+from alsreview.store.models import DecisionRow, Meta, Resolution
 
 if TYPE_CHECKING:
     from alsreview.store.decisions import RecordStatus, ResolutionRow, Vote
@@ -62,14 +62,14 @@ def _refresh(project: Project, stage: str) -> _Stage:
     from alsreview.store.decisions import _resolution, _vote, status_of
 
     st = _state(project, stage)
-    d, r = Decision.__table__, Resolution.__table__
-    votes_q = select(d).where(Decision.stage == stage).order_by(Decision.id)
+    d, r = DecisionRow.__table__, Resolution.__table__
+    votes_q = select(d).where(DecisionRow.stage == stage).order_by(DecisionRow.id)
     res_q = select(r).where(Resolution.stage == stage).order_by(Resolution.id)
-    count_votes = select(func.count()).select_from(d).where(Decision.stage == stage)
+    count_votes = select(func.count()).select_from(d).where(DecisionRow.stage == stage)
     count_res = select(func.count()).select_from(r).where(Resolution.stage == stage)
     with project.session() as s:
         conn = s.connection()
-        new_votes = conn.execute(votes_q.where(Decision.id > st.max_vote)).all()
+        new_votes = conn.execute(votes_q.where(DecisionRow.id > st.max_vote)).all()
         n_votes = conn.execute(count_votes).scalar_one()
         new_res = conn.execute(res_q.where(Resolution.id > st.max_res)).all()
         n_res = conn.execute(count_res).scalar_one()

@@ -8,7 +8,7 @@ a change of mind is a new row (as the store already did), and the per-process vo
 (`store/votecache.py`) relies on rows never changing or vanishing.
 
 Revision ID: 0007_login_failures
-Revises: 0005_users_sessions
+Revises: 0006_dedup_queue
 Create Date: 2026-12-02
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_login_failures"
-down_revision = "0005_users_sessions"
+down_revision = "0006_dedup_queue"
 branch_labels = None
 depends_on = None
 
