@@ -116,7 +116,8 @@ def test_a_smaller_id_committed_late_is_not_missed(tmp_path, pg_url):
 
         slow = Session(project.engine)
         slow.begin()
-        slow_id = slow.execute(insert(DecisionRow).returning(DecisionRow.id), row(1, "ann")).scalar()
+        add = insert(DecisionRow).returning(DecisionRow.id)
+        slow_id = slow.execute(add, row(1, "ann")).scalar()
         fast_id = decide(project, "bob", 2, STAGE, "included").id
         assert slow_id < fast_id
         assert set(store.record_statuses(project, STAGE)) == {2}  # the slow one is unseen
