@@ -23,6 +23,7 @@ from alsreview.records.model import Record
 from alsreview.sources.base import SearchRun
 from alsreview.store.dedupqueue import queue_pairs
 from alsreview.store.events import current_actor, log
+from alsreview.store.importlock import OnWait, import_lock
 from alsreview.store.linking import Link, ReviewPair, link_records
 from alsreview.store.models import Import, StoredRecord, utcnow
 from alsreview.store.records import primaries_in
@@ -67,10 +68,12 @@ def import_file(
     source: str | None = None,
     dedup: str = "full",
     actor: str | None = None,
+    on_wait: OnWait | None = None,
 ) -> ImportResult:
     """Read a file with `alsreview.records.read_records` and import it in one transaction.
 
     A file that cannot be read raises `ImportFormatError` before the database is touched.
+    `on_wait(pid, seconds)`: see `import_records`.
     """
     import hashlib
 
@@ -89,6 +92,7 @@ def import_file(
         sha256=digest,
         dedup=dedup,
         actor=actor,
+        on_wait=on_wait,
     )
 
 
@@ -104,21 +108,26 @@ def import_records(
     actor: str | None = None,
     search: SearchRun | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_wait: OnWait | None = None,
 ) -> ImportResult:
     """Import records in ONE transaction, linking duplicates against the whole project.
 
     dedup: "full" (identifiers, then `alsreview.dedup` fuzzy matching), "exact"
     (identifiers only) or "none".  For search imports (`kind="search"`), a record whose
     (source, source id) is already stored is counted as already retrieved and not stored
-    again.  `progress(done, total)` is called after each chunk is written.
+    again.  `progress(done, total)` is called after each chunk is written.  Imports into
+    one project run one at a time (`store.importlock`); while this one waits for another,
+    `on_wait(pid of the other or None, seconds waited)` is called now and then.
     """
     if kind not in ("file", "search"):
         raise StoreError(f"unknown import kind {kind!r}")
     if dedup not in ("full", "exact", "none"):
         raise StoreError(f"unknown dedup mode {dedup!r} (full, exact, none)")
     who = actor or current_actor()
+    engine = project.engine
+    sqlite_file = engine.url.database if engine.dialect.name == "sqlite" else None
     try:
-        with project.write_session() as s, s.begin():
+        with import_lock(sqlite_file, on_wait), project.write_session() as s, s.begin():
             if project.engine.dialect.name == "postgresql":
                 # one import at a time, so duplicate links never race
                 s.execute(select(func.pg_advisory_xact_lock(4_242_001)))
