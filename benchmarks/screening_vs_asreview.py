@@ -145,12 +145,13 @@ def main() -> None:
     python = None if args.asreview_cache else str(ensure_venv(args.venv))
     if args.save_asreview:
         args.save_asreview.mkdir(parents=True, exist_ok=True)
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     load0 = os.getloadavg()
     print(f"command: {shlex.join([Path(sys.executable).name, *sys.argv])}")
+    cpu = platform.processor() or platform.machine()
     print(f"start {started:%Y-%m-%d %H:%M} UTC; load average {load0[0]:.1f} {load0[1]:.1f} "
-          f"{load0[2]:.1f}; {os.cpu_count()} cores ({platform.processor() or platform.machine()}); "
-          f"{args.workers} workers, nice {args.nice}; Ranker options {options or 'none'}")  # fmt: skip
+          f"{load0[2]:.1f}; {os.cpu_count()} cores ({cpu}); {args.workers} workers, "
+          f"nice {args.nice}; Ranker options {options or 'none'}")  # fmt: skip
 
     files = sorted(args.data.glob("*.csv"))
     if args.only:
@@ -227,7 +228,7 @@ def main() -> None:
             results[(stem, seed, tool)] = res
             w, r10 = score(res["order"], labels[stem])
             print(
-                f"{dt.datetime.now(dt.timezone.utc):%H:%M:%S} {tool:9s} {stem:34s} seed {seed}"
+                f"{dt.datetime.now(dt.UTC):%H:%M:%S} {tool:9s} {stem:34s} seed {seed}"
                 f"  WSS@95 {w:6.3f}  recall@10% {r10:5.3f}  {res['seconds']:7.1f} s "
                 f"(CPU {res.get('cpu_seconds', float('nan')):7.1f} s)  load "
                 f"{os.getloadavg()[0]:.1f}",
@@ -258,7 +259,7 @@ def main() -> None:
             f"{m('asreview', 'seconds'):6.1f}   {m('alsreview', 'cpu_seconds'):6.1f} / "
             f"{m('asreview', 'cpu_seconds'):6.1f}"
         )
-    ended = dt.datetime.now(dt.timezone.utc)
+    ended = dt.datetime.now(dt.UTC)
     print(f"end {ended:%Y-%m-%d %H:%M} UTC ({(ended - started).total_seconds() / 60:.0f} min); "
           f"load average {load1[0]:.1f} {load1[1]:.1f} {load1[2]:.1f}")  # fmt: skip
     models = sorted({(r["asreview"]["model"], r["asreview"]["version"]) for r in rows})

@@ -229,6 +229,7 @@ def test_rayyan_exclusion_reasons_map_to_the_protocols_codes(capsys, tmp_path, m
         csv.writer(fh).writerows(rows)
     code, out, err = run(capsys, "decisions", "import", str(export), "-p", str(root))
     assert code == 0, err
+    assert "5 decisions imported (Rayyan" in out
     assert "'wrong population' is not in the protocol" in err
     assert "'background article' is not in the protocol" in err
     with Project.open(root) as p:
