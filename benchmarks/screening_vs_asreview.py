@@ -40,6 +40,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import ast  # noqa: E402
 import datetime as dt  # noqa: E402
+import hashlib  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import shlex  # noqa: E402
@@ -110,7 +111,14 @@ def run_alsreview(path: str, seed: int, priors: list[int], options: dict) -> dic
     cpu0 = time.process_time()
     res = simulate(texts, data.labels, priors=priors, seed=seed, ranker_factory=factory)
     cpu = time.process_time() - cpu0
-    return {"order": list(res.order), "seconds": res.seconds, "cpu_seconds": cpu, "ai": res.model}
+    code = hashlib.sha256(Path(sys.modules[Ranker.__module__].__file__ or "").read_bytes())
+    return {
+        "order": list(res.order),
+        "seconds": res.seconds,
+        "cpu_seconds": cpu,
+        "ai": res.model,
+        "code": code.hexdigest()[:12],  # the ranking.py that ran, to show it is one model
+    }
 
 
 def score(order: list[int], y: np.ndarray) -> tuple[float, float]:
@@ -171,7 +179,9 @@ def main() -> None:
             jobs.append((len(y), "alsreview", str(path), seed, priors))
             if not args.asreview_cache:
                 jobs.append((3 * len(y), "asreview", str(path), seed, priors))
-    jobs.sort(key=lambda j: -j[0])  # largest first: the shortest makespan on few workers
+    # ASReview first, then alsreview, each largest first (the shortest makespan on few
+    # workers); the alsreview model is imported by a worker at its first alsreview job
+    jobs.sort(key=lambda j: (j[1] == "alsreview", -j[0]))
 
     results: dict[tuple[str, int, str], dict[str, Any]] = {}
     failures: list[str] = []
@@ -207,6 +217,7 @@ def main() -> None:
                         "cpu_seconds": r.get("cpu_seconds", float("nan")),
                         "model": r.get("ai", ""),
                         "version": r.get("asreview", ""),
+                        "code": r.get("code", ""),
                     }
                 rows.append(row)
         if args.out:
@@ -268,7 +279,8 @@ def main() -> None:
     print(f"end {ended:%Y-%m-%d %H:%M} UTC ({(ended - started).total_seconds() / 60:.0f} min); "
           f"load average {load1[0]:.1f} {load1[1]:.1f} {load1[2]:.1f}")  # fmt: skip
     models = sorted({(r["asreview"]["model"], r["asreview"]["version"]) for r in rows})
-    print(f"ASReview: {models}; alsreview: {sorted({r['alsreview']['model'] for r in rows})}")
+    ours = sorted({(r["alsreview"]["model"], r["alsreview"]["code"]) for r in rows})
+    print(f"ASReview: {models}; alsreview (model, sha256 of ranking.py): {ours}")
     if args.asreview_cache:
         print(f"(ASReview orders and times read from {args.asreview_cache}: not one run)")
     if failures:
