@@ -8,7 +8,9 @@ Model (`Ranker`): TF-IDF of word 1- and 2-grams (sublinear tf, l2) and a linear 
 vector machine (C = 0.1) whose sample weights balance the classes and then weigh the
 included records POSITIVE_WEIGHT times more, refit at every call (features are built
 once per record set and cached).  Before both classes are known, records are ranked by
-cosine similarity to the prior query (and to the included records, if any).
+cosine similarity to the prior query (and to the included records, if any).  Optional
+(off by default, measured in BENCHMARKS.md): character n-grams, and presumed-irrelevant
+random records in each training set (Cormack & Grossman's BMI).
 """
 
 from __future__ import annotations
