@@ -52,3 +52,32 @@ def test_every_imported_module_is_declared_with_lower_and_upper_bound():
 def test_every_declared_dependency_has_both_bounds():
     for spec in _declared().values():
         assert ">=" in spec and "<" in spec.split(">=", 1)[1], spec
+
+
+#: Runtime dependencies that src/ never imports by name but needs at run time: FastAPI
+#: imports python-multipart itself to parse the web app's login, decision and upload forms
+#: (`Form(...)`, `UploadFile` in web/pages.py) and refuses to start without it.
+RUNTIME_DRIVERS = {"python-multipart": "FastAPI's form parser (web/pages.py Form, UploadFile)"}
+
+
+def test_every_declared_runtime_dependency_is_imported_by_src():
+    """The reverse of the test above: a runtime dependency nothing imports belongs in an
+    extra (test-only ones in [test]), or in RUNTIME_DRIVERS with the reason."""
+    modules_of: dict[str, set[str]] = {}
+    for module, dists in packages_distributions().items():
+        for dist in dists:
+            modules_of.setdefault(dist.lower().replace("_", "-"), set()).add(module)
+    imported = _imported_top_level_modules()
+    unused = [
+        spec
+        for name, spec in _declared().items()
+        if name not in RUNTIME_DRIVERS and not modules_of.get(name, {name}) & imported
+    ]
+    assert not unused, f"declared but never imported by src/alsreview: {unused}"
+
+
+def test_runtime_drivers_are_really_needed():
+    # python-multipart: FastAPI checks for it when a route declares form fields
+    source = (ROOT / "src" / "alsreview" / "web" / "pages.py").read_text(encoding="utf-8")
+    assert "Form(" in source and "UploadFile" in source
+    assert set(RUNTIME_DRIVERS) <= set(_declared())
