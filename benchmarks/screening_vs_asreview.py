@@ -46,6 +46,7 @@ import platform  # noqa: E402
 import shlex  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor, as_completed  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -88,6 +89,7 @@ def run_asreview(
         check=False,
         capture_output=True,
         text=True,
+        cwd=tempfile.gettempdir(),  # ASReview writes a synergy_cache.sqlite into its cwd
     )
     if out.returncode != 0:
         raise RuntimeError(f"ASReview driver failed on {path} seed {seed}: {out.stderr[-2000:]}")
