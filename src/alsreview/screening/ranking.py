@@ -16,7 +16,7 @@ random records in each training set (Cormack & Grossman's BMI).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -191,7 +191,7 @@ def project_ranker(project: Project) -> tuple[list[int], Ranker]:
     from alsreview.store.models import StoredRecord
 
     with project.session() as s:
-        n, top = s.execute(
+        n, top = s.connection().execute(
             select(func.count(StoredRecord.id), func.max(StoredRecord.id)).where(
                 StoredRecord.duplicate_of.is_(None)
             )
@@ -214,14 +214,37 @@ def project_ranker(project: Project) -> tuple[list[int], Ranker]:
     return ids, ranker
 
 
+class _Scores(Mapping[int, float]):
+    """Scores by record id over the model's array, without building a dict per call."""
+
+    def __init__(self, pos: dict[int, int], values: np.ndarray) -> None:
+        self._pos, self._values = pos, values
+
+    def __getitem__(self, key: int) -> float:
+        return float(self._values[self._pos[key]])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._pos)
+
+    def __len__(self) -> int:
+        return len(self._pos)
+
+
 def rank_project(project: Project, candidates: Sequence[int], labels: Mapping[int, int]) -> Ranking:
-    """Rank `candidates` (record ids) of a project given labels on any of its records."""
+    """Rank `candidates` (record ids) of a project given labels on any of its records:
+    by score, ties in the candidates' order; ids newer than the cached features last.
+
+    The web app calls this at every "next record", so it works on the score array
+    directly; scikit-learn's input checks are skipped (the features are built here)."""
+    from sklearn import config_context
+
     ids, ranker = project_ranker(project)
-    full = rank(ranker, ids, labels)
-    scores = full.scores
-    # candidates may carry labels from another stage: order them all by score
-    known = [k for k in candidates if k in scores]
-    pos = {k: i for i, k in enumerate(known)}
-    order = sorted(known, key=lambda k: (-scores[k], pos[k]))
-    missing = [k for k in candidates if k not in scores]  # e.g. newer than the cache
-    return Ranking(order + missing, scores, full.source)
+    pos = dict(zip(ids, range(len(ids)), strict=True))
+    known = [(pos[k], int(v)) for k, v in labels.items() if k in pos]
+    with config_context(assume_finite=True, skip_parameter_validation=True):
+        s, source = ranker.scores([i for i, _ in known], [v for _, v in known])
+    inside = [k for k in candidates if k in pos]
+    idx = np.fromiter((pos[k] for k in inside), dtype=np.intp, count=len(inside))
+    order = [inside[j] for j in np.argsort(-s[idx], kind="stable")]
+    missing = [k for k in candidates if k not in pos]  # e.g. newer than the cache
+    return Ranking(order + missing, _Scores(pos, s), source)

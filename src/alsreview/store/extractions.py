@@ -190,9 +190,10 @@ def studies(project: Project) -> list[StoredStudy]:
 
 def record(project: Project, record_id: int) -> Record | None:
     """One stored record by id (None when the project has none with that id)."""
-    with project.session() as s:
-        row = s.get(StoredRecord, record_id)
-        return Record.from_dict(row.data) if row is not None else None
+    q = select(StoredRecord.data).where(StoredRecord.id == record_id)
+    with project.session() as s:  # a Core row: the web reads one per "next record"
+        data = s.connection().execute(q).scalar()
+    return Record.from_dict(data) if data is not None else None
 
 
 def require_study(project: Project, study_id: str) -> None:

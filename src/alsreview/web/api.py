@@ -18,6 +18,7 @@ import dataclasses
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from alsreview.store.enums import Decision, Stage
@@ -112,26 +113,29 @@ def record_json(record_id: int, record: Any) -> dict[str, Any]:
 
 
 @router.get("/records/next", response_model=None)
-def next_record(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> Response | dict[str, Any]:
+def next_record(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> Response:
     from alsreview.screening import next_record as pick
 
     session = session_of(request)
     found = pick(request.app.state.project, session.user.name, stage)
     if found is None:
         return Response(status_code=204)
-    return {
-        **record_json(found.record_id, found.record),
-        "stage": stage,
-        "score": found.score,
-        "rank_source": found.rank_source,
-        "n_eligible": found.n_eligible,
-        "n_done": found.n_done,
-        "n_remaining": found.n_remaining,
-    }
+    # plain JSON values already: a JSONResponse skips FastAPI's re-encoding (load benchmark)
+    return JSONResponse(
+        {
+            **record_json(found.record_id, found.record),
+            "stage": stage,
+            "score": found.score,
+            "rank_source": found.rank_source,
+            "n_eligible": found.n_eligible,
+            "n_done": found.n_done,
+            "n_remaining": found.n_remaining,
+        }
+    )
 
 
-@router.post("/decisions", status_code=201)
-def post_decision(body: DecisionBody, request: Request) -> dict[str, Any]:
+@router.post("/decisions", status_code=201, response_model=None)
+def post_decision(body: DecisionBody, request: Request) -> JSONResponse:
     from alsreview.screening import decide
 
     session = session_of(request)
@@ -144,7 +148,7 @@ def post_decision(body: DecisionBody, request: Request) -> dict[str, Any]:
         reason=body.reason or None,
         note=body.note or "",
     )
-    return vote.to_dict()
+    return JSONResponse(vote.to_dict(), status_code=201)
 
 
 @router.get("/records/{record_id}/decisions")

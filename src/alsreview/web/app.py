@@ -6,6 +6,7 @@ uvicorn.  The guards of `security.py` run before every route.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any
 
@@ -46,14 +47,7 @@ def create_app(
     static = resources.files("alsreview.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(_SecurityHeaders)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -77,6 +71,40 @@ def create_app(
         return JSONResponse({"detail": problems}, status_code=422)
 
     return app
+
+
+ASGI = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+class _SecurityHeaders:
+    """ASGI middleware: `SECURITY_HEADERS` on every response, `Cache-Control: no-store` on
+    all but static files (headers a route set itself are kept).  Plain ASGI rather than
+    `@app.middleware("http")`, whose per-request task and streams cost about a millisecond
+    of CPU (issue 14 load benchmark)."""
+
+    def __init__(self, app: ASGI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in _HEADERS]
+        if not scope["path"].startswith("/static/"):
+            extra.append((b"cache-control", b"no-store"))
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {bytes(k).lower() for k, _ in headers}
+                headers += [(k, v) for k, v in extra if k not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_HEADERS = tuple(SECURITY_HEADERS.items())
 
 
 def _wants_html(request: Request) -> bool:
