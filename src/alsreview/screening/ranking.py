@@ -191,11 +191,15 @@ def project_ranker(project: Project) -> tuple[list[int], Ranker]:
     from alsreview.store.models import StoredRecord
 
     with project.session() as s:
-        n, top = s.connection().execute(
-            select(func.count(StoredRecord.id), func.max(StoredRecord.id)).where(
-                StoredRecord.duplicate_of.is_(None)
+        n, top = (
+            s.connection()
+            .execute(
+                select(func.count(StoredRecord.id), func.max(StoredRecord.id)).where(
+                    StoredRecord.duplicate_of.is_(None)
+                )
             )
-        ).one()
+            .one()
+        )
     try:
         query = protocol_query(project.protocol)
     except Exception:  # no readable protocol: rank without a prior query
