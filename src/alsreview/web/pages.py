@@ -37,10 +37,33 @@ def project_name(request: Request) -> str:
     return root.resolve().name if root is not None else "alsreview"
 
 
+ERROR_TITLES = {
+    403: "Not allowed",
+    404: "Not found",
+    413: "File too large",
+    415: "File type not accepted",
+    422: "Not accepted",
+}
+
+
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """The error as a page: what went wrong, and a link back to the page the request came
+    from (a path of this site only, from the Referer) or to the dashboard."""
     if status == 401:
         return render(request, "login.html", 401, project_name=project_name(request))
-    return render(request, "error.html", status, status=status, message=message, title="Error")
+    from urllib.parse import urlsplit
+
+    came_from = urlsplit(request.headers.get("referer", ""))
+    own = f"{came_from.scheme}://{came_from.netloc}/" == str(request.base_url)
+    local = re.match(r"^/(?![/\\])", came_from.path)  # "//host" would leave the site
+    back_to = came_from.path if own and local else None
+    if back_to and came_from.query:
+        back_to += f"?{came_from.query}"
+    title = ERROR_TITLES.get(status, "Error")
+    return render(
+        request, "error.html", status, status=status, message=message, title=title,
+        back_to=back_to,
+    )  # fmt: skip
 
 
 def is_htmx(request: Request) -> bool:
