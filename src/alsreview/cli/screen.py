@@ -40,9 +40,9 @@ def register(app: typer.Typer) -> None:
         from alsreview.store import Project
         from alsreview.store.decisions import check_stage
 
-        check_stage(stage)
+        at = check_stage(stage)
         with Project.open(project) as p:
-            ScreenApp(p, _who(reviewer), stage).run()
+            ScreenApp(p, _who(reviewer), at).run()
 
     @app.command("agreement")
     def agreement_command(
@@ -146,6 +146,8 @@ def register(app: typer.Typer) -> None:
 
         with Project.open(project) as p:
             result = import_decisions(p, file, stage=stage, reviewer=reviewer)
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
         typer.echo(result.summary())
 
     @app.command("simulate")

@@ -20,12 +20,16 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
+from alsreview.store.enums import Decision, Stage
 from alsreview.web import accounts
 from alsreview.web.security import SESSION_COOKIE, client_key, owner_of, session_of
 
 router = APIRouter(prefix="/api")
-Stage = Literal["title_abstract", "full_text"]
-DECISION_WORDS = {"include": "included", "exclude": "excluded", "maybe": "maybe"}
+DECISION_WORDS = {
+    "include": Decision.INCLUDED,
+    "exclude": Decision.EXCLUDED,
+    "maybe": Decision.MAYBE,
+}
 
 
 class LoginBody(BaseModel):
@@ -108,7 +112,7 @@ def record_json(record_id: int, record: Any) -> dict[str, Any]:
 
 
 @router.get("/records/next", response_model=None)
-def next_record(request: Request, stage: Stage = "title_abstract") -> Response | dict[str, Any]:
+def next_record(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> Response | dict[str, Any]:
     from alsreview.screening import next_record as pick
 
     session = session_of(request)
@@ -145,7 +149,7 @@ def post_decision(body: DecisionBody, request: Request) -> dict[str, Any]:
 
 @router.get("/records/{record_id}/decisions")
 def record_decisions(
-    record_id: int, request: Request, stage: Stage = "title_abstract"
+    record_id: int, request: Request, stage: Stage = Stage.TITLE_ABSTRACT
 ) -> dict[str, Any]:
     """The record's status and the votes the caller may see (own only while blinded)."""
     from alsreview.screening import record_status
@@ -156,7 +160,7 @@ def record_decisions(
 
 
 @router.get("/conflicts")
-def get_conflicts(request: Request, stage: Stage = "title_abstract") -> list[dict[str, Any]]:
+def get_conflicts(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> list[dict[str, Any]]:
     from alsreview.screening import conflicts, is_blinded
 
     session = session_of(request)
