@@ -19,7 +19,7 @@ from alsreview.errors import ValidationError
 from .reference import load
 
 
-@pytest.mark.parametrize("package", ["alsreview.meta", "alsreview.trial"])
+@pytest.mark.parametrize("package", ["alsreview.meta", "alsreview.trial", "alsreview.report"])
 def test_every_exported_name_is_what_it_says(package: str) -> None:
     pkg = importlib.import_module(package)
     assert pkg.__all__ == sorted(pkg._WHERE)
@@ -69,7 +69,7 @@ def test_notebook_session_on_a_dataframe() -> None:
 def test_level_is_a_percentage_and_the_other_scale_is_refused() -> None:
     from alsreview.meta import rma, rma_batch, rma_mh
     from alsreview.meta.conversions import sd_from_ci
-    from alsreview.meta.plots import funnel
+    from alsreview.report.meta_plots import funnel
 
     yi, vi = [0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03]
     res = rma(yi, vi, level=90)

@@ -3,7 +3,7 @@
 In: the evidence base's studies (or a ready `AlsfrsSynthesis`).  Out: a `Section` with the
 cohorts used and left out, the pooled estimates for each assumed pre-post correlation,
 subgroups, the meta-regression, the caveats (template `alsfrs.html.j2`), and a forest plot
-(MC, r = 0.5) drawn by `meta.plots.forest` on a `matplotlib.figure.Figure`.
+(MC, r = 0.5) drawn by `report.meta_plots.forest` on a `matplotlib.figure.Figure`.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def alsfrs_section(
 
 def forest_figure(syn: AlsfrsSynthesis) -> Any:
     """Forest plot of the primary analysis, subgroups by cell type when there are two+."""
-    from alsreview.meta.plots import forest
+    from alsreview.report.meta_plots import forest
 
     groups = [s.cell_type for s in syn.studies] if syn.by_cell_type is not None else None
     return forest(

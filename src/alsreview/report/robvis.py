@@ -294,7 +294,7 @@ def rob_forest_figure(
     beside its label (like robvis's rob_forest), or None when no cohort is pooled.
     `synthesis`: `alsfrs_synthesis(studies)` if already computed."""
     from alsreview.meta.alsfrs import alsfrs_synthesis
-    from alsreview.meta.plots import forest
+    from alsreview.report.meta_plots import forest
 
     syn = synthesis if synthesis is not None else alsfrs_synthesis(studies)
     if syn.k == 0:
