@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alsreview.errors import ValidationError
 from alsreview.meta.alsfrs import AlsfrsSynthesis, alsfrs_synthesis
 from alsreview.report.html import render
 from alsreview.report.section import Figure, Section
@@ -45,7 +46,7 @@ def alsfrs_section(
     sensitivity = []
     subgroups = []
     metareg = None
-    if syn.primary is not None:
+    if syn.primary is not None and syn.sensitivity is not None:
         sensitivity = [
             {
                 "r": f"{r.ri:g}",
@@ -118,6 +119,8 @@ def forest_figure(syn: AlsfrsSynthesis) -> Any:
     """Forest plot of the primary analysis, subgroups by cell type when there are two+."""
     from alsreview.report.meta_plots import forest
 
+    if syn.primary is None:
+        raise ValidationError(f"a forest plot needs at least two cohorts; {syn.k} pooled")
     groups = [s.cell_type for s in syn.studies] if syn.by_cell_type is not None else None
     return forest(
         syn.primary,

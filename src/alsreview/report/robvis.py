@@ -291,13 +291,13 @@ def rob_forest_figure(
     studies: list[Any], published: dict[str, Any], synthesis: Any = None
 ) -> Figure | None:
     """The ALSFRS-R pre-post forest plot with each cohort's published overall risk of bias
-    beside its label (like robvis's rob_forest), or None when no cohort is pooled.
+    beside its label (like robvis's rob_forest), or None when fewer than two are pooled.
     `synthesis`: `alsfrs_synthesis(studies)` if already computed."""
     from alsreview.meta.alsfrs import alsfrs_synthesis
     from alsreview.report.meta_plots import forest
 
     syn = synthesis if synthesis is not None else alsfrs_synthesis(studies)
-    if syn.k == 0:
+    if syn.primary is None:  # fewer than two cohorts: nothing pooled
         return None
 
     def rob(study_id: str) -> str:

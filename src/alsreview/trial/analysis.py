@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from alsreview.errors import AlsreviewError, ValidationError
+from alsreview.results import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
     from alsreview.trial.survival import SurvivalResult
 
 
-@dataclass(frozen=True)
-class TrialAnalysis:
+@dataclass(frozen=True, repr=False)
+class TrialAnalysis(Result):
     trial: TrialData
     demographics: pd.DataFrame  # variable, n, mean, sd, sem (enrolled patients)
     slopes: SlopeAnalysis | None
@@ -38,6 +39,10 @@ class TrialAnalysis:
     adverse_events: AdverseEventTable
     survival: SurvivalResult | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The demographics table (variable, n, mean, sd, sem of the enrolled patients)."""
+        return self.demographics
 
     def summary(self) -> str:
         parts = [

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alsreview.errors import ImportFormatError, Problem, ValidationError
+from alsreview.results import Result
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-@dataclass(frozen=True)
-class SurvivalResult:
+@dataclass(frozen=True, repr=False)
+class SurvivalResult(Result):
     table: pd.DataFrame  # group, n, deaths, median_months, S(<t>) columns
     times: tuple[float, ...]
     logrank_chi2: float | None
@@ -31,6 +32,10 @@ class SurvivalResult:
     def survival_at(self, group: str, month: float) -> float:
         t = self.table.set_index("group")
         return float(t.loc[group, f"S({month:g})"])
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per group: n, deaths, median survival, S(t) at the chosen times."""
+        return self.table
 
     def summary(self) -> str:
         lines = ["Kaplan-Meier survival (months from treatment):"]
