@@ -19,9 +19,13 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from alsreview.errors import ValidationError
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Result", "check_level", "plain"]
 
@@ -82,11 +86,11 @@ class Result:
             if f.repr and f.metadata.get("dict", True)
         ]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The exported fields as plain Python objects."""
         return {key: plain(value) for key, value in self._items()}
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         """A pandas DataFrame; by default one row of the scalar fields."""
         import pandas as pd
 

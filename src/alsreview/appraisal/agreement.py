@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Agreement", "DomainAgreement", "agreement", "stored_agreement"]
 
@@ -36,7 +41,7 @@ class Agreement:
     b: str
     domains: tuple[DomainAgreement, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "tool": self.tool, "a": self.a, "b": self.b,
             "domains": {d.domain: {"n": d.n, "agreement": d.agreement, "kappa": d.kappa,
@@ -51,7 +56,7 @@ class Agreement:
                 for d in self.domains]  # fmt: skip
         return f"{self.tool}, {self.a} vs {self.b}\n" + "\n".join(rows)
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame([{"domain": d.domain, "n": d.n, "agreement": d.agreement,

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from alsreview.typealiases import JSONDict
+
 __all__ = [
     "LEVELS",
     "Restriction",
@@ -44,7 +46,7 @@ class Restriction:
         out += [f"  {s}: {why}" for s, why in self.excluded.items()]
         return "\n".join(out)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {"level": self.level, "kept": list(self.kept), "excluded": dict(self.excluded)}
 
     def __repr__(self) -> str:

@@ -9,9 +9,13 @@ order they were given in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.appraisal.instrument import Instrument, load_instrument
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["RobRow", "RobTable"]
 
@@ -45,10 +49,10 @@ class RobTable:
         """Study id -> overall judgement."""
         return {r.study: r.overall for r in self.rows}
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {"tool": self.tool, "rows": [r.__dict__ for r in self.rows]}
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(

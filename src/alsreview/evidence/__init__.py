@@ -13,6 +13,7 @@ from typing import Any
 
 from alsreview.errors import Problem, ValidationError
 from alsreview.evidence.model import EvidenceBase, Fact, Provenance, Study
+from alsreview.typealiases import JSONDict
 
 BUNDLED = "evidence_als_stem_cells.json"
 
@@ -80,7 +81,7 @@ def pydantic_problems(exc: Any, name: str | None = None) -> list[Problem]:
     ]
 
 
-def evidence_json_schema() -> dict[str, Any]:
+def evidence_json_schema() -> JSONDict:
     """JSON Schema of the evidence-base file format.
 
     Provenance may be written as the string "paper-key: section or table" (as the bundled

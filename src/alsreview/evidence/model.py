@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from alsreview.evidence.dose import Dose, parse_dose
 from alsreview.evidence.taxonomy import load_taxonomy
+from alsreview.typealiases import JSONDict
 
 T = TypeVar("T")
 
@@ -361,7 +362,7 @@ class Study(_Model):
 class TableRow(_Model):
     """One printed row; `study_id` links rows of a review's study table to their Study."""
 
-    values: dict[str, Any]
+    values: JSONDict
     study_id: str | None = None
 
 

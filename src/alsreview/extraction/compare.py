@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alsreview.extraction.fields import DEFAULT_FIELDS, KINDS, Field, get_path
+from alsreview.typealiases import JSONDict
 
 REL_TOL = 1e-3
 ABS_TOL = 1e-9
@@ -39,7 +40,7 @@ class FieldComparison:
     agree: bool
     reason: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "field": self.field,
             "a": self.a,
@@ -79,7 +80,7 @@ class Comparison:
 
     __repr__ = summary
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "study_id": self.study_id,
             "reviewer_a": self.reviewer_a,
@@ -181,14 +182,12 @@ def _fact_value(x: Any) -> Any:
     return x.get("value") if isinstance(x, dict) else None
 
 
-def _outcome_key(o: dict[str, Any]) -> str:
+def _outcome_key(o: JSONDict) -> str:
     parts = [o.get("measure"), o.get("comparison"), o.get("subgroup"), o.get("window")]
     return " | ".join(normalise_text(p) for p in parts if p)
 
 
-def _stat_cmp(
-    prefix: str, a: dict[str, Any], b: dict[str, Any], rel_tol: float
-) -> list[FieldComparison]:
+def _stat_cmp(prefix: str, a: JSONDict, b: JSONDict, rel_tol: float) -> list[FieldComparison]:
     out = []
     for key in ("n", "estimate", "dispersion", "low", "high"):
         va, vb = a.get(key), b.get(key)
@@ -284,7 +283,7 @@ def _compare_aes(a: list[dict], b: list[dict], rel_tol: float) -> list[FieldComp
 
 
 def compare_field(
-    f: Field, a: dict[str, Any], b: dict[str, Any], rel_tol: float = REL_TOL
+    f: Field, a: JSONDict, b: JSONDict, rel_tol: float = REL_TOL
 ) -> list[FieldComparison]:
     """Comparisons for one field of two partial study dicts (empty when neither has it)."""
     va, vb = get_path(a, f.path), get_path(b, f.path)
@@ -302,8 +301,8 @@ def compare_field(
 
 
 def compare_extractions(
-    a: dict[str, Any],
-    b: dict[str, Any],
+    a: JSONDict,
+    b: JSONDict,
     *,
     study_id: str = "",
     reviewer_a: str = "a",

@@ -241,8 +241,8 @@ def effect_sizes(
         measure,
         m1i=[s.m_post for s in studies],
         m2i=[s.m_pre for s in studies],
-        sd1i=[s.sd_pre for s in studies],
-        sd2i=[s.sd_post for s in studies],
+        sd1i=np.array([s.sd_pre for s in studies], dtype=float),  # None: NaN
+        sd2i=np.array([s.sd_post for s in studies], dtype=float),
         ni=[s.n for s in studies],
         ri=[r] * len(studies),
     )
@@ -282,9 +282,9 @@ def synthesise_cohorts(
     if k >= 2:
         sens = prepost_sensitivity(
             [s.m_pre for s in used_t],
-            [s.sd_pre for s in used_t],
+            np.array([s.sd_pre for s in used_t], dtype=float),
             [s.m_post for s in used_t],
-            [s.sd_post for s in used_t],
+            np.array([s.sd_post for s in used_t], dtype=float),
             [s.n for s in used_t],
             correlations=correlations,
             measures=("MC", "SMCR"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from alsreview.results import Result
 
 if TYPE_CHECKING:
     import pandas as pd
+    from numpy.typing import ArrayLike
 
 # Wan et al. 2014, Table 1: xi(n) = E(range)/sigma of a normal sample of size n, n = 1..50
 # (used instead of 2 Phi^-1((n - 0.375)/(n + 0.25)) for n <= 50).
@@ -249,7 +250,7 @@ def combine_groups(*groups: Group | tuple[int, float, float]) -> Group:
     return acc
 
 
-def change_sd(sd_pre: Any, sd_post: Any, r: Any) -> Any:
+def change_sd(sd_pre: ArrayLike, sd_post: ArrayLike, r: ArrayLike) -> float | np.ndarray:
     """SD of change scores: sqrt(SD_pre^2 + SD_post^2 - 2 r SD_pre SD_post)."""
     a, b, c = (np.asarray(x, float) for x in (sd_pre, sd_post, r))
     if np.any(np.abs(c) > 1):
@@ -315,11 +316,11 @@ class PrePostSensitivity(Result):
 
 
 def prepost_sensitivity(
-    m_pre: Any,
-    sd_pre: Any,
-    m_post: Any,
-    sd_post: Any,
-    ni: Any,
+    m_pre: ArrayLike,
+    sd_pre: ArrayLike,
+    m_post: ArrayLike,
+    sd_post: ArrayLike,
+    ni: ArrayLike,
     *,
     correlations: tuple[float, ...] = (0.2, 0.5, 0.8),
     measures: tuple[str, ...] = ("MC", "SMCR"),

@@ -28,9 +28,9 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from alsreview.errors import ImportFormatError, Problem, ValidationError
+from alsreview.typealiases import JSONDict
 
 #: Sources alsreview can query itself (see `alsreview.sources`).
 SEARCHABLE_SOURCES = frozenset({"pubmed", "europepmc", "ctgov", "openalex", "crossref"})
@@ -159,7 +159,7 @@ def parse_protocol(text: str, path: str | None = None) -> ReviewProtocol:
     return _from_dict(data, path)
 
 
-def _from_dict(data: dict[str, Any], path: str | None) -> ReviewProtocol:
+def _from_dict(data: JSONDict, path: str | None) -> ReviewProtocol:
     """Validate the TOML tables with `ProtocolFile` (pydantic) plus the checks that span
     several tables; every problem found is reported at once."""
     import pydantic

@@ -41,6 +41,7 @@ from alsreview.protocol import (
     ReviewProtocol,
     SearchStrategy,
 )
+from alsreview.typealiases import JSONDict
 
 KNOWN_SOURCES = tuple(sorted(SEARCHABLE_SOURCES | MANUAL_SOURCES))
 _TABLES = ("review", "pico", "criteria", "extraction")
@@ -282,7 +283,7 @@ def _safe_date(value: object) -> dt.date | None:
         return None  # reported by the model
 
 
-def cross_table_problems(data: dict[str, Any], path: str | None) -> list[Problem]:
+def cross_table_problems(data: JSONDict, path: str | None) -> list[Problem]:
     """Rules spanning tables, checked on the raw tables (see the module docstring)."""
     problems: list[Problem] = []
     review = data.get("review")
@@ -318,7 +319,7 @@ def cross_table_problems(data: dict[str, Any], path: str | None) -> list[Problem
     return problems
 
 
-def protocol_json_schema() -> dict[str, Any]:
+def protocol_json_schema() -> JSONDict:
     """JSON Schema (draft 2020-12) of the protocol file format, as TOML read into JSON
     (TOML dates become "YYYY-MM-DD" strings)."""
     schema = ProtocolFile.model_json_schema()

@@ -22,6 +22,7 @@ from alsreview.errors import ImportFormatError
 from alsreview.records.decisions import parse_notes
 from alsreview.records.model import Record
 from alsreview.records.textfile import decode_export
+from alsreview.typealiases import JSONDict
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "record_id": (
@@ -204,7 +205,7 @@ def rows_to_records(
         decision = get("decision").lower() or _decision_from_label(get("included"))
         labels = _split_list(get("labels"))
         notes = get("notes")
-        extra: dict[str, Any] = {"line": line}
+        extra: JSONDict = {"line": line}
         if notes and ("RAYYAN-" in notes or "alsreview-" in notes.lower()):
             parsed = parse_notes(notes)
             decision = parsed.decision or decision

@@ -16,10 +16,11 @@ from alsreview.evidence.taxonomy import load_taxonomy, route_label
 from alsreview.report.figures import route_order
 from alsreview.report.html import render
 from alsreview.report.section import Section
+from alsreview.typealiases import JSONDict
 
 
 # ---------------------------------------------------------------- helpers
-def cell(fact: Fact[Any] | None, text: str | None = None) -> dict[str, Any]:
+def cell(fact: Fact[Any] | None, text: str | None = None) -> JSONDict:
     """A table cell: shown text, whether it is disputed, and what the other reports say."""
     if fact is None:
         return {
@@ -229,7 +230,7 @@ def prisma_flow(review: Review) -> Any:
     )
 
 
-def _flow_rows(review: Review) -> list[dict[str, Any]]:
+def _flow_rows(review: Review) -> list[JSONDict]:
     f = review.flow
     rows: list[tuple[str, Fact[Any] | None]] = [
         (f"Records identified: {name}", fact) for name, fact in f.identified.items()
@@ -258,7 +259,7 @@ def _patients_text(members: list[Study]) -> str:
     return text
 
 
-def study_row(s: Study) -> dict[str, Any]:
+def study_row(s: Study) -> JSONDict:
     dose = s.dose
     total = s.total_dose
     sched = s.schedule
@@ -373,7 +374,7 @@ def _other_events(s: Study) -> str:
     return "; ".join(parts)
 
 
-def _ipd_context(evidence: EvidenceBase, ipd: Study | None) -> dict[str, Any] | None:
+def _ipd_context(evidence: EvidenceBase, ipd: Study | None) -> JSONDict | None:
     if ipd is None:
         return None
     typed = trial_report_study(evidence)
@@ -397,7 +398,7 @@ def trial_report_study(evidence: EvidenceBase) -> Study | None:
     return None
 
 
-def ipd_safety_rows(typed: Study | None, ipd: Study) -> list[dict[str, Any]]:
+def ipd_safety_rows(typed: Study | None, ipd: Study) -> list[JSONDict]:
     """The trial's patient-level adverse events (exported into the evidence model by
     `trial.export`) beside the typed table, per term (case-insensitive, severities summed)
     and for deaths, as patients with the event / patients exposed. `agree` is False where
@@ -568,7 +569,7 @@ def measure_label(o: Outcome) -> str:
     return name
 
 
-def outcome_row(s: Study, o: Outcome) -> dict[str, Any]:
+def outcome_row(s: Study, o: Outcome) -> JSONDict:
     groups = [
         {
             "text": statistic_text(g),

@@ -18,6 +18,7 @@ from alsreview.report.grade import DOMAIN_NAMES, DOMAINS
 from alsreview.report.html import render
 from alsreview.report.section import Section
 from alsreview.report.sof import SofRow
+from alsreview.typealiases import JSONDict
 
 SHORT_DESIGN = {
     "randomised": "Randomised trials",
@@ -26,8 +27,8 @@ SHORT_DESIGN = {
 }
 
 
-def _row(r: SofRow) -> dict[str, Any]:
-    by_study: dict[str, dict[str, Any]] = {}
+def _row(r: SofRow) -> JSONDict:
+    by_study: dict[str, JSONDict] = {}
     for res in r.results:
         entry = by_study.setdefault(
             res.study.id,
@@ -82,7 +83,7 @@ def rob_status(
     rob: Mapping[str, str | None],
     appraisals: Mapping[str, Any],
     source: str,
-) -> dict[str, Any]:
+) -> JSONDict:
     """What the report says about risk of bias: how many studies are appraised, by whom."""
     k = len(evidence.studies)
     judged = [s for s in evidence.studies if rob.get(s.id)]
@@ -108,9 +109,9 @@ def rob_status(
     }
 
 
-def sof_section(rows: list[SofRow], *, rob: dict[str, Any]) -> Section:
+def sof_section(rows: list[SofRow], *, rob: JSONDict) -> Section:
     data = [_row(r) for r in rows]
-    groups: list[dict[str, Any]] = []
+    groups: list[JSONDict] = []
     for d in data:
         if not groups or groups[-1]["outcome"] != d["outcome"]:
             groups.append({"outcome": d["outcome"], "rows": []})
@@ -119,7 +120,7 @@ def sof_section(rows: list[SofRow], *, rob: dict[str, Any]) -> Section:
     return Section(id="summary-of-findings", title="Summary of findings (GRADE)", html=html)
 
 
-def bottom_line_section(rows: list[SofRow], *, rob: dict[str, Any]) -> Section:
+def bottom_line_section(rows: list[SofRow], *, rob: JSONDict) -> Section:
     """Does it work, how sure are we, is it safe: randomised evidence first."""
     get = {(r.outcome.key, r.design): r for r in rows}
     works = []
@@ -177,7 +178,7 @@ def rob_from_appraisals(appraisals: Mapping[str, Any] | None) -> dict[str, str |
     return out
 
 
-def published_appraisals(evidence: EvidenceBase) -> dict[str, Any]:
+def published_appraisals(evidence: EvidenceBase) -> JSONDict:
     """The bundled published appraisals (`appraisal.bundled`) of this evidence base's studies."""
     from alsreview.appraisal.bundled import load_published
 

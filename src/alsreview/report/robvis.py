@@ -16,6 +16,7 @@ from typing import Any
 
 from alsreview.appraisal.table import RobTable
 from alsreview.report.section import Figure, Section
+from alsreview.typealiases import JSONDict
 
 # value -> (colour key, symbol)
 STYLE: dict[str, tuple[str, str]] = {
@@ -248,7 +249,7 @@ def load_instrument_name(tool: str) -> str:
     return load_instrument(tool).name
 
 
-def _alsfrs_sensitivity(studies: list[Any], synthesis: Any = None) -> list[dict[str, Any]]:
+def _alsfrs_sensitivity(studies: list[Any], synthesis: Any = None) -> list[JSONDict]:
     """The ALSFRS-R slope synthesis (its primary model) on all studies and restricted by
     risk of bias, as rows for the section's table; a subset equal to an earlier one (or to
     all studies, whose `synthesis` may be given) reuses that synthesis."""
@@ -288,7 +289,7 @@ SHORT = {"low": "L", "moderate": "M", "some concerns": "SC", "high": "H", "serio
 
 
 def rob_forest_figure(
-    studies: list[Any], published: dict[str, Any], synthesis: Any = None
+    studies: list[Any], published: JSONDict, synthesis: Any = None
 ) -> Figure | None:
     """The ALSFRS-R pre-post forest plot with each cohort's published overall risk of bias
     beside its label (like robvis's rob_forest), or None when fewer than two are pooled.

@@ -22,6 +22,7 @@ from typing import Any
 from alsreview.evidence.model import EvidenceBase, Outcome, Study
 from alsreview.report.evidence_sections import statistic_text
 from alsreview.report.grade import DESIGNS, Body, Certainty, Override, rate, statement
+from alsreview.typealiases import JSONDict
 
 INTERVENTION = "stem-cell therapy"
 
@@ -252,7 +253,7 @@ def _efficacy_rows(
         if all(o.subgroup for _, o in pairs):
             subgroup_only = tuple(sorted({str(o.subgroup) for _, o in pairs}))
         pooled = pooled_note = None
-        kw: dict[str, Any] = {}
+        kw: JSONDict = {}
         direction = _body_direction(results)
         if (
             spec.key == "alsfrs"

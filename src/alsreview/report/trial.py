@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from alsreview.report.html import render
 from alsreview.report.section import Figure, Section
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +75,7 @@ def _fmt(v: Any, digits: int = 1) -> str:
 
 def _table(
     caption: str, header: list[str], rows: list[list[Any]], digits: int = 1, **extra: Any
-) -> dict[str, Any]:
+) -> JSONDict:
     """A table block for `trial.html.j2`: every cell formatted to text here, escaped there."""
     return {
         "kind": "table",
@@ -85,11 +86,11 @@ def _table(
     }
 
 
-def _para(text: str, cls: str = "") -> dict[str, Any]:
+def _para(text: str, cls: str = "") -> JSONDict:
     return {"kind": "p", "text": text, "cls": cls}
 
 
-def _patient_table(a: TrialAnalysis) -> dict[str, Any]:
+def _patient_table(a: TrialAnalysis) -> JSONDict:
     p = a.trial.patients
     v = a.trial.visits
     pre = v[v["month"] <= 0]
@@ -157,7 +158,7 @@ _TABLE2 = {
 }
 
 
-def reproduction(a: TrialAnalysis, table: Any) -> dict[str, Any] | None:
+def reproduction(a: TrialAnalysis, table: Any) -> JSONDict | None:
     """The printed mean and SEM of a trial report's patient table (an evidence-base
     `ExtractedTable` with stated totals) against the same statistics of the patient rows.
 
@@ -206,7 +207,7 @@ def _ms(d: pd.DataFrame, key: str) -> str:
     return "−" if r["n"] == 0 else f"{r['mean']:.1f} ± {r['sem']:.1f}"
 
 
-def _ae_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
+def _ae_tables(a: TrialAnalysis) -> list[JSONDict]:
     ae = a.trial.adverse_events
     rows = [
         [
@@ -245,7 +246,7 @@ def _ae_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
     ]
 
 
-def _visit_table(a: TrialAnalysis, column: str, caption: str) -> list[dict[str, Any]]:
+def _visit_table(a: TrialAnalysis, column: str, caption: str) -> list[JSONDict]:
     v = a.trial.efficacy_visits().dropna(subset=[column])
     if v.empty:
         return []
@@ -273,7 +274,7 @@ def _visit_table(a: TrialAnalysis, column: str, caption: str) -> list[dict[str, 
     return [_table(caption, header, rows, digits=1, column=column)]
 
 
-def _stability_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
+def _stability_tables(a: TrialAnalysis) -> list[JSONDict]:
     out = []
     if a.fvc is not None:
         f = a.fvc
@@ -315,7 +316,7 @@ def _stability_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
     return out
 
 
-def _efficacy_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
+def _efficacy_tables(a: TrialAnalysis) -> list[JSONDict]:
     out = []
     if a.slopes is not None:
         rows = [
@@ -409,7 +410,7 @@ def trial_section(
     trajectory figures out (the review report, whose readers find them in `alsreview trial
     report`); `printed` (the trial report's patient table from the evidence base) adds
     whether its printed means and SEMs reproduce from the patient rows."""
-    blocks: list[dict[str, Any]] = [_patient_table(a), *_efficacy_tables(a)]
+    blocks: list[JSONDict] = [_patient_table(a), *_efficacy_tables(a)]
     blocks += _visit_table(a, "fvc_percent", "FVC (% predicted) by visit (as 002_* Table 4)")
     for col, limb in WEAK.items():
         blocks += _visit_table(

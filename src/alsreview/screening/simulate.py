@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from alsreview.errors import ValidationError
+from alsreview.typealiases import JSONDict
 
 JSON_KEYS = (
     "wss95",
@@ -92,7 +93,7 @@ class SimulationResult:
     atd: float
     model: str = field(default="")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The metrics with the JSON keys of `alsreview simulate --json` (exactly these)."""
         return {k: getattr(self, k) for k in JSON_KEYS}
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from alsreview.errors import AlsreviewError, ValidationError
 from alsreview.results import Result
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,9 +66,9 @@ class TrialAnalysis(Result):
             parts.append(f"{k}: not run ({why})")
         return "\n".join(parts)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """Plain data for `alsreview trial analyze --json` (NaN becomes null)."""
-        out: dict[str, Any] = {
+        out: JSONDict = {
             "source": self.trial.source,
             "n_enrolled": self.trial.n_enrolled,
             "n_efficacy": len(self.trial.efficacy_ids),
@@ -116,7 +117,7 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(df: pd.DataFrame) -> list[JSONDict]:
     return [{k: _clean(v) for k, v in r.items()} for r in df.to_dict("records")]
 
 

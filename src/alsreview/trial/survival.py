@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from alsreview.errors import ImportFormatError, Problem, ValidationError
 from alsreview.results import Result
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +54,7 @@ class SurvivalResult(Result):
             lines.append(f"  log-rank χ²(1) = {self.logrank_chi2:.3f}, p = {self.logrank_p:.4g}")
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         rows = [
             {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
             for r in self.table.to_dict("records")
