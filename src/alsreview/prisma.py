@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from alsreview.errors import Problem, ValidationError
-from alsreview.typealiases import JSONDict
+from alsreview.typealiases import JSONDict, JSONValue
 
 __all__ = [
     "NOT_REPORTED",
@@ -367,7 +367,7 @@ class PrismaFlow:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> PrismaFlow:
+    def from_dict(cls, data: Mapping[str, JSONValue], *, source: str | None = None) -> PrismaFlow:
         """Build from a dict (e.g. the evidence base's `prisma` entry). Unknown keys,
         wrong types and negative counts raise `ValidationError` naming the key and `source`."""
         if not isinstance(data, Mapping):

@@ -22,7 +22,7 @@ import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from alsreview.errors import ValidationError
-from alsreview.typealiases import JSONDict
+from alsreview.typealiases import JSONDict, JSONValue
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +48,7 @@ def check_level(level: float) -> float:
     return value
 
 
-def plain(obj: Any) -> Any:
+def plain(obj: object) -> JSONValue:
     """JSON-ready Python objects: arrays to lists, numpy scalars to numbers, results to dicts."""
     if isinstance(obj, Result):
         return obj.to_dict()

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from alsreview.store import Project
 
 __all__ = ["Agreement", "DomainAgreement", "agreement", "stored_agreement"]
 
@@ -106,7 +108,7 @@ def agreement(
     return Agreement(tool, names[0], names[1], tuple(out))
 
 
-def stored_agreement(project: Any, tool: str, reviewer_a: str, reviewer_b: str) -> Agreement:
+def stored_agreement(project: Project, tool: str, reviewer_a: str, reviewer_b: str) -> Agreement:
     """Agreement of two reviewers' current assessments in a project's store."""
     from alsreview.appraisal.instrument import load_instrument
     from alsreview.store.appraisals import current_appraisals

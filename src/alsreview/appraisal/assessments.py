@@ -21,7 +21,7 @@ from alsreview.appraisal.instrument import Overall, load_instrument
 from alsreview.errors import Problem, ValidationError
 from alsreview.store.appraisals import StoredAppraisal, current_appraisals, save_appraisal
 from alsreview.store.project import Project
-from alsreview.typealiases import JSONDict
+from alsreview.typealiases import JSONDict, JSONValue
 
 __all__ = [
     "CurrentJudgements",
@@ -53,7 +53,7 @@ def record_assessment(
     project: Project,
     study: str,
     tool: str,
-    answers: Mapping[str, Any],
+    answers: Mapping[str, JSONValue],
     *,
     outcome: str = "",
     effect: str | None = None,

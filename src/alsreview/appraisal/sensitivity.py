@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from alsreview.store import Project
 
 __all__ = [
     "LEVELS",
@@ -31,6 +34,16 @@ LEVELS: dict[str, frozenset[str]] = {
     "low": frozenset({"low"}),
     "low-moderate": frozenset({"low", "moderate", "some concerns"}),
 }
+
+
+class HasId(Protocol):
+    """A study (or anything) with an id, such as an evidence-base `Study`."""
+
+    @property
+    def id(self) -> str: ...
+
+
+S = TypeVar("S", bound=HasId)
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,7 @@ class Restriction:
 
 
 def known_overall(
-    *, published: bool = True, project: Any = None, tools: Iterable[str] = ()
+    *, published: bool = True, project: Project | None = None, tools: Iterable[str] = ()
 ) -> dict[str, tuple[frozenset[str], str]]:
     """Study id -> (possible overall judgements, where from).  A project's judgements
     (consensus, or agreeing reviewers) for `tools` take precedence over published ones."""
@@ -104,10 +117,10 @@ def restrict_by_risk(
 
 
 def restrict_studies(
-    studies: Iterable[Any],
+    studies: Iterable[S],
     level: str,
     known: Mapping[str, tuple[frozenset[str], str]] | None = None,
-) -> tuple[list[Any], Restriction]:
+) -> tuple[list[S], Restriction]:
     """The `Study` objects (anything with `.id`) a restriction keeps, and the restriction;
     e.g. `alsfrs_synthesis(restrict_studies(evidence.studies, "low-moderate")[0])`."""
     studies = list(studies)

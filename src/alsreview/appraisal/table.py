@@ -9,13 +9,15 @@ order they were given in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from alsreview.appraisal.instrument import Instrument, load_instrument
 from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from alsreview.store import Project
 
 __all__ = ["RobRow", "RobTable"]
 
@@ -67,7 +69,7 @@ class RobTable:
         return f"<RobTable {self.tool}: {len(self.rows)} studies>"
 
     @classmethod
-    def from_store(cls, project: Any, tool: str) -> RobTable:
+    def from_store(cls, project: Project, tool: str) -> RobTable:
         """The judgements a project's store settles on (consensus, or agreeing reviewers)."""
         from alsreview.appraisal.assessments import current_judgements
 

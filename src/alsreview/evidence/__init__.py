@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.errors import Problem, ValidationError
 from alsreview.evidence.model import EvidenceBase, Fact, Provenance, Study
 from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    import pydantic
 
 BUNDLED = "evidence_als_stem_cells.json"
 
@@ -69,7 +72,7 @@ def parse_evidence(text: str, name: str = "<evidence>") -> EvidenceBase:
         raise ValidationError([Problem("JSON nested too deeply", file=name)]) from None
 
 
-def pydantic_problems(exc: Any, name: str | None = None) -> list[Problem]:
+def pydantic_problems(exc: pydantic.ValidationError, name: str | None = None) -> list[Problem]:
     """One `Problem` per pydantic error, located by its field path."""
     return [
         Problem(

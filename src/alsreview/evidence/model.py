@@ -75,7 +75,7 @@ class Fact(_Model, Generic[T]):
     def disputed(self) -> bool:
         return any(a.value != self.value for a in self.conflicts)
 
-    def value_from(self, source: str) -> Any:
+    def value_from(self, source: str) -> T | None:
         """The value as paper `source` reports it (the chosen value or a conflict)."""
         if any(p.source == source for p in self.provenance):
             return self.value

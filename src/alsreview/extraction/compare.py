@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alsreview.extraction.fields import DEFAULT_FIELDS, KINDS, Field, get_path
-from alsreview.typealiases import JSONDict
+from alsreview.typealiases import JSONDict, JSONValue
 
 REL_TOL = 1e-3
 ABS_TOL = 1e-9
@@ -150,7 +150,7 @@ def doses_agree(a: str, b: str, rel_tol: float = REL_TOL) -> tuple[bool, str]:
 
 
 def values_agree(
-    kind: str, path: str, a: Any, b: Any, rel_tol: float = REL_TOL
+    kind: str, path: str, a: JSONValue, b: JSONValue, rel_tol: float = REL_TOL
 ) -> tuple[bool, str]:
     """Compare two field values of one kind; returns (agree, why)."""
     if a is None or b is None:

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from alsreview.errors import Problem, ValidationError
-from alsreview.typealiases import JSONDict
+from alsreview.typealiases import JSONDict, JSONValue
 
 # path -> kind
 KINDS: dict[str, str] = {
@@ -85,7 +85,7 @@ def fields_from_protocol(names: tuple[str, ...] | list[str] | None) -> tuple[Fie
     return tuple(Field(n, KINDS[n]) for n in chosen)
 
 
-def get_path(data: JSONDict, path: str) -> Any:
+def get_path(data: JSONDict, path: str) -> JSONValue:
     """The value at a dotted path of a (partial) study dict, or None."""
     node: Any = data
     for part in path.split("."):
@@ -95,7 +95,7 @@ def get_path(data: JSONDict, path: str) -> Any:
     return node
 
 
-def set_path(data: JSONDict, path: str, value: Any) -> JSONDict:
+def set_path(data: JSONDict, path: str, value: JSONValue) -> JSONDict:
     """A copy of `data` with `value` at `path` (None removes the field)."""
     import copy
 
@@ -128,7 +128,7 @@ def _adapter(path: str) -> Any:
     return TypeAdapter(owner.model_fields[parts[-1]].annotation)
 
 
-def check_field(path: str, value: Any, where: str = "") -> list[Problem]:
+def check_field(path: str, value: JSONValue, where: str = "") -> list[Problem]:
     """Problems with one field's value (the evidence model's type and rules)."""
     import pydantic
 

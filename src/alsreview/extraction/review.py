@@ -35,7 +35,7 @@ from alsreview.extraction.fields import (
 from alsreview.records.model import Record
 from alsreview.store import extractions as xs
 from alsreview.store.project import Project, current_actor
-from alsreview.typealiases import JSONDict
+from alsreview.typealiases import JSONDict, JSONValue
 
 PROJECT_KEY = "project"
 MAX_ENTRIES_BYTES = 20 * 1024 * 1024
@@ -63,7 +63,7 @@ def add_study(
     xs.write_studies(project, [write], action="study.link", details={"records": record_ids})
 
 
-def fact(value: Any, source: str, note: str | None = None) -> JSONDict:
+def fact(value: JSONValue, source: str, note: str | None = None) -> JSONDict:
     """A Fact dict; `source` is 'paper: locator' or a bare locator (then the study's paper)."""
     out: JSONDict = {"value": value, "from": [source]}
     if note:
@@ -82,7 +82,7 @@ def set_field(
     project: Project,
     study_id: str,
     path: str,
-    value: Any,
+    value: JSONValue,
     *,
     reviewer: str | None = None,
 ) -> JSONDict:

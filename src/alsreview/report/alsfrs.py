@@ -8,12 +8,19 @@ subgroups, the meta-regression, the caveats (template `alsfrs.html.j2`), and a f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alsreview.errors import ValidationError
 from alsreview.meta.alsfrs import AlsfrsSynthesis, alsfrs_synthesis
 from alsreview.report.html import render
 from alsreview.report.section import Figure, Section
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from matplotlib.figure import Figure as MplFigure
+
+    from alsreview.evidence.model import Study
 
 
 def _ci(estimate: float, lb: float, ub: float) -> str:
@@ -25,7 +32,7 @@ def _p(p: float) -> str:
 
 
 def alsfrs_section(
-    studies: list[Any] | None = None, *, syn: AlsfrsSynthesis | None = None
+    studies: Sequence[Study] | None = None, *, syn: AlsfrsSynthesis | None = None
 ) -> Section:
     """The ALSFRS-R slope synthesis as a report section (give `studies` or `syn`)."""
     if syn is None:
@@ -115,7 +122,7 @@ def alsfrs_section(
     )
 
 
-def forest_figure(syn: AlsfrsSynthesis) -> Any:
+def forest_figure(syn: AlsfrsSynthesis) -> MplFigure:
     """Forest plot of the primary analysis, subgroups by cell type when there are two+."""
     from alsreview.report.meta_plots import forest
 

@@ -8,7 +8,7 @@ figures come from `report/figures.py` and `report/prisma.py`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from alsreview.evidence.integrity import Finding
 from alsreview.evidence.model import EvidenceBase, Fact, Outcome, Review, Study
@@ -18,9 +18,16 @@ from alsreview.report.html import render
 from alsreview.report.section import Section
 from alsreview.typealiases import JSONDict
 
+if TYPE_CHECKING:
+    from alsreview.evidence.model import Statistic
+    from alsreview.prisma import PrismaFlow
+
 
 # ---------------------------------------------------------------- helpers
-def cell(fact: Fact[Any] | None, text: str | None = None) -> JSONDict:
+T = TypeVar("T")
+
+
+def cell(fact: Fact[T] | None, text: str | None = None) -> JSONDict:
     """A table cell: shown text, whether it is disputed, and what the other reports say."""
     if fact is None:
         return {
@@ -46,7 +53,7 @@ def cell(fact: Fact[Any] | None, text: str | None = None) -> JSONDict:
     }
 
 
-def printed_note(fact: Fact[Any]) -> str:
+def printed_note(fact: Fact[T]) -> str:
     """For a disputed value, the visible note next to it: what the other sources print and
     where the shown value comes from (issue 13, disclosure); "" when no source disagrees."""
     if not fact.disputed:
@@ -199,7 +206,7 @@ def prisma_sections(evidence: EvidenceBase) -> list[Section]:
     return sections
 
 
-def prisma_flow(review: Review) -> Any:
+def prisma_flow(review: Review) -> PrismaFlow:
     """The review's own counts as a `PrismaFlow`; unreported counts stay None."""
     from alsreview.prisma import PrismaFlow
 
@@ -545,7 +552,7 @@ def safety_section(evidence: EvidenceBase, ipd: Study | None = None) -> Section:
 ALSFRS_MEASURES = ("alsfrs_r_monthly_decline", "alsfrs_r_change", "alsfrs_r_slope")
 
 
-def statistic_text(g: Any) -> str:
+def statistic_text(g: Statistic) -> str:
     """A statistic as shown: value with unit, dispersion with its kind, n."""
     text = "" if g.estimate is None else f"{g.estimate:g}"
     if text and g.unit:

@@ -11,7 +11,7 @@ In:  an `EvidenceBase`, the `SofRow`s of `report.sof` and whether risk of bias w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.evidence.model import EvidenceBase
 from alsreview.report.grade import DOMAIN_NAMES, DOMAINS
@@ -19,6 +19,16 @@ from alsreview.report.html import render
 from alsreview.report.section import Section
 from alsreview.report.sof import SofRow
 from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from alsreview.appraisal.algorithm import Appraisal
+    from alsreview.appraisal.bundled import PublishedAppraisal
+
+    #: what `appraisals=` maps a study id to: an `appraisal.Appraisal`, a published appraisal
+    #: (`appraisal.bundled`) or the overall judgement in words (None: not appraised)
+    AppraisalInput = Appraisal | PublishedAppraisal | str | Sequence[str] | None
 
 SHORT_DESIGN = {
     "randomised": "Randomised trials",
@@ -81,7 +91,7 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 def rob_status(
     evidence: EvidenceBase,
     rob: Mapping[str, str | None],
-    appraisals: Mapping[str, Any],
+    appraisals: Mapping[str, AppraisalInput],
     source: str,
 ) -> JSONDict:
     """What the report says about risk of bias: how many studies are appraised, by whom."""
@@ -93,7 +103,10 @@ def rob_status(
     if source == "published" and judged:
         a = next(iter(appraisals.values()))
         words = getattr(a, "overall_text", None) or "/".join(getattr(a, "overall", []))
-        cites = sorted({str(x).split(":")[0] for x in appraisals.values() for x in x.from_})
+        from alsreview.appraisal.bundled import PublishedAppraisal
+
+        published = [p for p in appraisals.values() if isinstance(p, PublishedAppraisal)]
+        cites = sorted({str(x).split(":")[0] for p in published for x in p.from_})
         origin = (
             f"the published appraisals ({', '.join(cites)}: {words} for each study it "
             "appraises, no per-study judgement printed; rated at the worst judgement allowed)"
@@ -163,12 +176,14 @@ def conclusions_section(evidence: EvidenceBase, rows: list[SofRow]) -> Section:
 _SEVERITY = ("critical", "serious", "high", "some concerns", "moderate", "unclear", "low")
 
 
-def rob_from_appraisals(appraisals: Mapping[str, Any] | None) -> dict[str, str | None]:
+def rob_from_appraisals(
+    appraisals: Mapping[str, AppraisalInput] | None,
+) -> dict[str, str | None]:
     """study id -> overall risk-of-bias judgement, from an `appraisal.Appraisal`, a published
     appraisal (`appraisal.bundled`, whose overall may list several words) or a word."""
     out: dict[str, str | None] = {}
     for sid, a in (appraisals or {}).items():
-        overall = getattr(a, "overall", a)
+        overall: Any = getattr(a, "overall", a)  # a judgement, several words, or None
         if overall is None:
             out[sid] = None
             continue
@@ -178,7 +193,7 @@ def rob_from_appraisals(appraisals: Mapping[str, Any] | None) -> dict[str, str |
     return out
 
 
-def published_appraisals(evidence: EvidenceBase) -> JSONDict:
+def published_appraisals(evidence: EvidenceBase) -> dict[str, PublishedAppraisal]:
     """The bundled published appraisals (`appraisal.bundled`) of this evidence base's studies."""
     from alsreview.appraisal.bundled import load_published
 

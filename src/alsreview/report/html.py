@@ -8,7 +8,6 @@ here, so escaping is not left to each caller.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -25,6 +24,6 @@ def environment() -> Environment:
     return env
 
 
-def render(template: str, **context: Any) -> str:
+def render(template: str, **context: object) -> str:
     """Render a packaged template with autoescaping on."""
     return environment().get_template(template).render(**context)

@@ -38,9 +38,11 @@ def _crit(level: float) -> float:
     return float(norm_ppf(1 - (1 - check_level(level) / 100) / 2))
 
 
-def _new_axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
+def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is not None:
-        return ax.figure, ax
+        fig = ax.get_figure(root=True)
+        assert fig is not None  # an Axes always belongs to a figure
+        return fig, ax
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=figsize)

@@ -12,11 +12,20 @@ serious, ! critical, ? no information/unclear), so judgements stay readable in g
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.appraisal.table import RobTable
 from alsreview.report.section import Figure, Section
 from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from matplotlib.figure import Figure as MplFigure
+
+    from alsreview.appraisal.bundled import PublishedAppraisal, PublishedAppraisals
+    from alsreview.evidence.model import EvidenceBase, Study
+    from alsreview.meta.alsfrs import AlsfrsSynthesis
 
 # value -> (colour key, symbol)
 STYLE: dict[str, tuple[str, str]] = {
@@ -60,7 +69,7 @@ def _label(table: RobTable, value: str) -> str:
     return next(j.robvis for j in inst.judgements if j.id == value)
 
 
-def plot_traffic_light(table: RobTable, palette: str = "cochrane") -> Any:
+def plot_traffic_light(table: RobTable, palette: str = "cochrane") -> MplFigure:
     """Studies x domains (and Overall) as coloured, symbol-marked circles, with a key to the
     domains and to the judgements."""
     from matplotlib.figure import Figure as MplFigure
@@ -115,7 +124,7 @@ def plot_traffic_light(table: RobTable, palette: str = "cochrane") -> Any:
     return fig
 
 
-def plot_summary(table: RobTable, palette: str = "cochrane", weighted: bool = True) -> Any:
+def plot_summary(table: RobTable, palette: str = "cochrane", weighted: bool = True) -> MplFigure:
     """Per domain (and Overall), the share of studies at each judgement as one stacked bar;
     with `weighted`, studies count by their `weight` (robvis's default when weights exist)."""
     from matplotlib.figure import Figure as MplFigure
@@ -188,12 +197,12 @@ def write_rob_plots(table: RobTable, out: str | Path, palette: str = "cochrane")
 
 
 def appraisal_section(
-    evidence: Any,
-    published: Any = None,
+    evidence: EvidenceBase,
+    published: PublishedAppraisals | None = None,
     tables: list[RobTable] | None = None,
     unresolved: dict[str, list[str]] | None = None,
     palette: str = "cochrane",
-    synthesis: Any = None,
+    synthesis: AlsfrsSynthesis | None = None,
 ) -> Section:
     """The report's risk-of-bias section: every study's published appraisal with its source,
     the studies nobody appraised, and robvis figures for tables from a project's store.
@@ -289,7 +298,9 @@ SHORT = {"low": "L", "moderate": "M", "some concerns": "SC", "high": "H", "serio
 
 
 def rob_forest_figure(
-    studies: list[Any], published: JSONDict, synthesis: Any = None
+    studies: Sequence[Study],
+    published: Mapping[str, PublishedAppraisal],
+    synthesis: AlsfrsSynthesis | None = None,
 ) -> Figure | None:
     """The ALSFRS-R pre-post forest plot with each cohort's published overall risk of bias
     beside its label (like robvis's rob_forest), or None when fewer than two are pooled.

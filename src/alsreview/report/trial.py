@@ -19,7 +19,10 @@ from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
+    from alsreview.evidence.model import ExtractedTable
     from alsreview.trial.analysis import TrialAnalysis
 
 WEAK = {"ws_uel": "UEL", "ws_uer": "UER", "ws_lel": "LEL", "ws_ler": "LER"}
@@ -29,11 +32,11 @@ def plot_trajectories(
     visits: pd.DataFrame,
     measure: str = "alsfrs_r",
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     floor: float | None = 25.0,
     title: str | None = None,
     legend: bool = True,
-) -> Any:
+) -> MplFigure:
     """One line per patient of `measure` against months from treatment; returns the figure.
 
     Draws on `ax` when given, else on a new `matplotlib.figure.Figure` (no pyplot state).
@@ -45,7 +48,9 @@ def plot_trajectories(
         fig.subplots_adjust(left=0.1, right=0.86 if legend else 0.97, bottom=0.12, top=0.92)
         ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        root = ax.get_figure(root=True)
+        assert root is not None  # an Axes always belongs to a figure
+        fig = root
     d = visits.dropna(subset=[measure])
     for pid, g in d.groupby("patient_id", sort=False):
         ax.plot(g["month"], g[measure], marker="o", ms=3, lw=1, alpha=0.75, label=str(pid))
@@ -158,7 +163,7 @@ _TABLE2 = {
 }
 
 
-def reproduction(a: TrialAnalysis, table: Any) -> JSONDict | None:
+def reproduction(a: TrialAnalysis, table: ExtractedTable) -> JSONDict | None:
     """The printed mean and SEM of a trial report's patient table (an evidence-base
     `ExtractedTable` with stated totals) against the same statistics of the patient rows.
 
@@ -173,15 +178,16 @@ def reproduction(a: TrialAnalysis, table: Any) -> JSONDict | None:
 
     # a float keeps no trailing zero ("1.0" is stored as 1): a column prints one precision
     precision: dict[str, int] = {}
-    for stated in table.stated_totals:
-        precision[stated.column] = max(precision.get(stated.column, 0), places(stated.value.value))
-    for stated in table.stated_totals:
+    stated_values = [(s, s.value.value) for s in table.stated_totals if s.value.value is not None]
+    for stated, value in stated_values:
+        precision[stated.column] = max(precision.get(stated.column, 0), places(value))
+    for stated, value in stated_values:
         if stated.aggregate not in ("mean", "sem"):
             continue
         var = next((v for v, w in _TABLE2.items() if w in stated.column.lower()), None)
         if var is None or var not in d.index:
             continue
-        printed = float(stated.value.value)
+        printed = float(value)
         decimals = precision[stated.column]
         text = f"{printed:.{decimals}f}"
         computed = float(d.loc[var, stated.aggregate])
@@ -401,7 +407,7 @@ def trial_section(
     summary: bool = False,
     legend: bool = True,
     figures: bool = True,
-    printed: Any = None,
+    printed: ExtractedTable | None = None,
 ) -> Section:
     """The trial as one report section: tables, then trajectory figures.
 

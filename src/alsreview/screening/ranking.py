@@ -14,9 +14,9 @@ cosine similarity to the prior query (and to the included records, if any).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -98,7 +98,9 @@ class Ranker:
         self.X = both[: self.n]
         self.q = both[self.n :] if query else None
 
-    def scores(self, labelled: Sequence[int], labels: Sequence[int]) -> tuple[np.ndarray, str]:
+    def scores(
+        self, labelled: Sequence[int] | np.ndarray, labels: Sequence[int] | np.ndarray
+    ) -> tuple[np.ndarray, str]:
         """Relevance of every text given (index, label) pairs; also what produced it."""
         idx = np.asarray(labelled, dtype=int)
         y = np.asarray(labels, dtype=int)
@@ -123,10 +125,14 @@ class Ranker:
         return np.asarray(sims, dtype=float), "protocol"
 
 
+#: a record key (id, row number): anything hashable
+K = TypeVar("K", bound=Hashable)
+
+
 def rank(
     ranker: Ranker,
-    keys: Sequence[Any],
-    labels: Mapping[Any, int],
+    keys: Sequence[K],
+    labels: Mapping[K, int],
 ) -> Ranking:
     """Order the unlabelled keys (one per text of `ranker`) by score; ties by position."""
     pos = {k: i for i, k in enumerate(keys)}
