@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from alsreview.results import Result
 from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
@@ -34,8 +35,8 @@ class DomainAgreement:
     differ: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Agreement:
+@dataclass(frozen=True, repr=False)
+class Agreement(Result):
     """Per-domain agreement of reviewer `a` and reviewer `b` (`domains[-1]` is "overall")."""
 
     tool: str
@@ -64,12 +65,6 @@ class Agreement:
         return pd.DataFrame([{"domain": d.domain, "n": d.n, "agreement": d.agreement,
                               "kappa": d.kappa, "differ": ", ".join(d.differ)}
                              for d in self.domains])  # fmt: skip
-
-    def _repr_html_(self) -> str:
-        return str(self.summary_frame().to_html(index=False))
-
-    def __repr__(self) -> str:
-        return f"<Agreement {self.summary()}>"
 
 
 def _kappa(pairs: list[tuple[str, str]]) -> float | None:

@@ -29,6 +29,7 @@ from alsreview.appraisal.instrument import (
     WorstOf,
 )
 from alsreview.errors import Problem, ValidationError
+from alsreview.results import Result as ResultMixin
 from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
@@ -54,8 +55,8 @@ class DomainResult:
     path: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Appraisal:
+@dataclass(frozen=True, repr=False)
+class Appraisal(ResultMixin):
     """A judged assessment: per-domain values and the overall judgement."""
 
     tool: str
@@ -86,12 +87,6 @@ class Appraisal:
                 for d in self.domains
             ]
         )
-
-    def _repr_html_(self) -> str:
-        return str(self.summary_frame().to_html(index=False))
-
-    def __repr__(self) -> str:
-        return f"<Appraisal {self.summary()}>"
 
 
 class _Missing(Exception):

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from alsreview.results import Result
 from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ class HasId(Protocol):
 S = TypeVar("S", bound=HasId)
 
 
-@dataclass(frozen=True)
-class Restriction:
+@dataclass(frozen=True, repr=False)
+class Restriction(Result):
     """Studies kept by a risk-of-bias restriction, and the reason each other one was left out."""
 
     level: str
@@ -61,9 +62,6 @@ class Restriction:
 
     def to_dict(self) -> JSONDict:
         return {"level": self.level, "kept": list(self.kept), "excluded": dict(self.excluded)}
-
-    def __repr__(self) -> str:
-        return f"<Restriction {self.summary()}>"
 
 
 def known_overall(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alsreview.appraisal.instrument import Instrument, load_instrument
+from alsreview.results import Result
 from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ class RobRow:
     source: str | None = None  # provenance, e.g. "blume2026: Figure 2"
 
 
-@dataclass(frozen=True)
-class RobTable:
+@dataclass(frozen=True, repr=False)
+class RobTable(Result):
     """Judgements of several studies with one tool (`tool` is the instrument id)."""
 
     tool: str
@@ -62,11 +63,12 @@ class RobTable:
              for r in self.rows]
         )  # fmt: skip
 
-    def _repr_html_(self) -> str:
-        return str(self.summary_frame().to_html(index=False))
-
-    def __repr__(self) -> str:
-        return f"<RobTable {self.tool}: {len(self.rows)} studies>"
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for r in self.rows:
+            counts[r.overall] = counts.get(r.overall, 0) + 1
+        overall = ", ".join(f"{n} {j}" for j, n in counts.items())
+        return f"{self.tool}: {len(self.rows)} studies ({overall or 'none'})"
 
     @classmethod
     def from_store(cls, project: Project, tool: str) -> RobTable:

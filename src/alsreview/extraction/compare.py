@@ -21,10 +21,14 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.extraction.fields import DEFAULT_FIELDS, KINDS, Field, get_path
+from alsreview.results import Result
 from alsreview.typealiases import JSONDict, JSONValue
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REL_TOL = 1e-3
 ABS_TOL = 1e-9
@@ -50,8 +54,8 @@ class FieldComparison:
         }
 
 
-@dataclass(frozen=True)
-class Comparison:
+@dataclass(frozen=True, repr=False)
+class Comparison(Result):
     """Field-by-field comparison of reviewer `a`'s and reviewer `b`'s extraction."""
 
     study_id: str
@@ -78,7 +82,11 @@ class Comparison:
             lines.append(f"  {d.field}: {_show(d.a)} | {_show(d.b)}  ({d.reason})")
         return "\n".join(lines)
 
-    __repr__ = summary
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per compared field: both values, whether they agree and why not."""
+        import pandas as pd
+
+        return pd.DataFrame([f.to_dict() for f in self.fields])
 
     def to_dict(self) -> JSONDict:
         return {
