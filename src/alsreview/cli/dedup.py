@@ -11,8 +11,12 @@ as a string.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from alsreview.store.imports import Match
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +52,7 @@ def register(app: typer.Typer) -> None:
             ids = [str(n) for n in range(1, len(records) + 1)]
         result = deduplicate(records)
         clusters = sorted(sorted(c.members) for c in result.clusters)
-        in_project: dict[int, tuple[int, str]] = {}
+        in_project: dict[int, Match] = {}
         if project is not None:
             from alsreview.store import Project
 

@@ -100,11 +100,18 @@ def register(app: typer.Typer) -> None:
         from alsreview.errors import AlsreviewError
         from alsreview.store import Project
 
+        def waiting(pid: int | None, seconds: float) -> None:
+            who = f"another import (pid {pid})" if pid else "another import"
+            still = f"still waiting ({seconds:.0f} s) for" if seconds >= 1 else "waiting for"
+            typer.echo(f"{still} {who} into this project to finish...", err=True)
+
         failed = 0
         with Project.open(project) as p:
             for f in files:
                 try:
-                    result = p.import_file(f, format=format, source=source, dedup=dedup)
+                    result = p.import_file(
+                        f, format=format, source=source, dedup=dedup, on_wait=waiting
+                    )
                 except AlsreviewError as exc:
                     failed += 1
                     typer.echo(f"error: {exc} (nothing imported from {f})", err=True)

@@ -26,7 +26,14 @@ from typing import Literal
 
 from alsreview.errors import DoseParseError
 from alsreview.evidence.dose import Dose, parse_dose
-from alsreview.evidence.model import EvidenceBase, ExtractedTable, StatedTotal, Statistic, Study
+from alsreview.evidence.model import (
+    EvidenceBase,
+    ExtractedTable,
+    Outcome,
+    StatedTotal,
+    Statistic,
+    Study,
+)
 
 Severity = Literal["error", "warning", "info"]
 
@@ -192,14 +199,19 @@ def check_study(study: Study) -> list[Finding]:
     if study.dose and study.total_dose and study.schedule:
         findings += check_total_dose(study.dose, study.total_dose, study, where)
     for outcome in study.efficacy:
-        for stat in outcome.groups:
-            loc = f"{where}, {outcome.measure}, {stat.label}"
-            findings += check_point_in_range(stat, loc)
-            findings += check_sem(stat, loc, _scale_bounds(outcome.measure, stat))
-            if outcome.measure == "alsfrs_r_change" or (stat.unit or "").startswith(
-                "ALSFRS-R points"
-            ):
-                findings += check_grim_stat(stat, loc)
+        findings += check_outcome(outcome, where)
+    return findings
+
+
+def check_outcome(outcome: Outcome, where: str) -> list[Finding]:
+    """Each statistic of an outcome: point inside its interval, SEM possible, GRIM."""
+    findings: list[Finding] = []
+    for stat in outcome.groups:
+        loc = f"{where}, {outcome.measure}, {stat.label}"
+        findings += check_point_in_range(stat, loc)
+        findings += check_sem(stat, loc, _scale_bounds(outcome.measure, stat))
+        if outcome.measure == "alsfrs_r_change" or (stat.unit or "").startswith("ALSFRS-R points"):
+            findings += check_grim_stat(stat, loc)
     return findings
 
 

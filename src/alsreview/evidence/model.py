@@ -178,6 +178,21 @@ class Statistic(_Model):
             raise ValueError(f"statistic {self.label!r}: dispersion given without its kind")
         return self
 
+    @model_validator(mode="after")
+    def _intervals_are_bounds(self) -> Statistic:
+        """An IQR, range or CI is its two bounds, never a ± value; bounds say what they are."""
+        kind = self.dispersion_kind
+        if kind in ("IQR", "range", "CI95") and self.dispersion is not None:
+            raise ValueError(
+                f"statistic {self.label!r}: {kind} is given by its bounds (low, high), "
+                "not as a ± dispersion"
+            )
+        if (self.low is not None or self.high is not None) and kind not in ("IQR", "range", "CI95"):
+            raise ValueError(
+                f"statistic {self.label!r}: bounds given without their kind (IQR, range or CI95)"
+            )
+        return self
+
 
 class PValue(_Model):
     value: float = Field(ge=0, le=1)

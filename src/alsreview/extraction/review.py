@@ -35,6 +35,7 @@ from alsreview.extraction.fields import (
 from alsreview.records.model import Record
 from alsreview.store import extractions as xs
 from alsreview.store.project import Project, current_actor
+from alsreview.store.records import RecordRow
 from alsreview.typealiases import JSONDict, JSONValue
 
 PROJECT_KEY = "project"
@@ -86,9 +87,11 @@ def set_field(
     *,
     reviewer: str | None = None,
 ) -> JSONDict:
-    """Set one field of a reviewer's extraction (a Fact dict, or a list for outcomes/AEs).
+    """Set one field of a reviewer's extraction (a Fact dict, or a list for outcomes/AEs);
+    None removes it.
 
-    A bare locator in a Fact's `from` ("Table 2") is cited to the study's own report.
+    A bare locator in a `from` ("Table 2") of a Fact, an outcome or an adverse event is cited
+    to the study's own report.
     The value is checked against the evidence model before anything is stored.
     """
     who = reviewer or current_actor()
@@ -96,7 +99,9 @@ def set_field(
     f = field_for(path)
     if f.is_fact and isinstance(value, dict):
         value = {**value, "from": [_cite(study_id, p) for p in value.get("from", [])]}
-    problems = check_field(path, value, f"{study_id}: ")
+    elif isinstance(value, list):  # outcomes, adverse events: each item cites its source
+        value = [_cited(study_id, x) for x in value]
+    problems = check_field(path, value, f"{study_id}: ") if value is not None else []
     if problems:
         raise ValidationError(problems)
     data = set_path(reviewer_extraction(project, study_id, who), path, value)
@@ -115,6 +120,68 @@ def _cite(study_id: str, source: Any) -> Any:
     if isinstance(source, str) and ":" not in source:
         return f"{study_id}: {source}"
     return source
+
+
+def _cited(study_id: str, item: Any) -> Any:
+    """A list item (outcome, adverse event) with its bare locators cited to the study."""
+    if isinstance(item, dict) and isinstance(item.get("from"), list):
+        return {**item, "from": [_cite(study_id, p) for p in item["from"]]}
+    return item
+
+
+def save_outcome(
+    project: Project,
+    study_id: str,
+    outcome: JSONDict,
+    *,
+    index: int | None = None,
+    reviewer: str | None = None,
+) -> int:
+    """Add an efficacy outcome to a reviewer's extraction, or replace outcome `index`
+    (0-based); returns its index.
+
+    The same as `extract set ID efficacy JSON` with the whole list: bare locators cite the
+    study, the list is checked against the evidence model (the problems name
+    ``efficacy.<index>.<part>`` as `check_field` does), and the outcome is kept with its
+    numbers typed as the model reads them ("27.5" becomes 27.5) and only the parts given.
+    """
+    from alsreview.evidence.model import Outcome
+
+    who = reviewer or current_actor()
+    xs.require_study(project, study_id)
+    current = list(get_path(reviewer_extraction(project, study_id, who), "efficacy") or [])
+    if index is not None and not 0 <= index < len(current):
+        raise ValidationError(
+            [Problem(f"no outcome {index + 1} to replace ({len(current)} saved)", column=study_id)]
+        )
+    item = _cited(study_id, outcome)
+    at = len(current) if index is None else index
+    new = [*current[:at], item, *current[at + 1 :]]
+    problems = check_field("efficacy", new, f"{study_id}: ")
+    if problems:
+        raise ValidationError(problems)
+    typed = Outcome.model_validate(item).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    for key in ("from", "conflicts"):  # provenance kept as written ("r1: Table 2")
+        if key in item:
+            typed[key] = item[key]
+    new[at] = typed
+    set_field(project, study_id, "efficacy", new, reviewer=who)
+    return at
+
+
+def remove_outcome(
+    project: Project, study_id: str, index: int, *, reviewer: str | None = None
+) -> None:
+    """Remove outcome `index` (0-based) from a reviewer's extraction (an event)."""
+    who = reviewer or current_actor()
+    xs.require_study(project, study_id)
+    current = list(get_path(reviewer_extraction(project, study_id, who), "efficacy") or [])
+    if not 0 <= index < len(current):
+        raise ValidationError(
+            [Problem(f"no outcome {index + 1} to remove ({len(current)} saved)", column=study_id)]
+        )
+    rest = current[:index] + current[index + 1 :]
+    set_field(project, study_id, "efficacy", rest or None, reviewer=who)
 
 
 # ----------------------------------------------------------------- comparison, consensus
@@ -348,7 +415,7 @@ def _label(data: JSONDict, sid: str) -> str:
     return f"{c['first_author']} {c['year']}" if c.get("first_author") and c.get("year") else sid
 
 
-def _matching_records(citation: JSONDict, records: list[tuple[int, Record]]) -> list[int]:
+def _matching_records(citation: JSONDict, records: list[RecordRow]) -> list[int]:
     from alsreview.records.model import normalise_doi, normalise_pmid
 
     doi = normalise_doi(citation.get("doi"))

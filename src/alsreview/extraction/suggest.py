@@ -781,6 +781,12 @@ def _dispersion_kind(text: str) -> tuple[str, float]:
     return "SD", 0.7
 
 
+def stated_dispersion_kind(text: str) -> str | None:
+    """ "SD" or "SEM" when `text` itself names the spread, else None (never a default)."""
+    kind, weight = _dispersion_kind(text)
+    return kind if weight == 1.0 else None
+
+
 def _stat(
     est: str, disp: str | None, kind: str, n: int | None, label: str, unit: str | None
 ) -> JSONDict:

@@ -247,7 +247,7 @@ def render_figure(fig: Figure) -> tuple[str, bytes | None]:
         # lay the figure out once, then keep it: each savefig would otherwise re-run a
         # constrained layout (half the rendering time of a figure).  No engine at all, not
         # the "none" placeholder: savefig draws a figure with any engine one extra time.
-        mpl.draw_without_rendering()
+        mpl.get_layout_engine().execute(mpl)
         with matplotlib.rc_context(
             {"figure.autolayout": False, "figure.constrained_layout.use": False}
         ):

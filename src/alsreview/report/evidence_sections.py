@@ -555,6 +555,8 @@ ALSFRS_MEASURES = ("alsfrs_r_monthly_decline", "alsfrs_r_change", "alsfrs_r_slop
 def statistic_text(g: Statistic) -> str:
     """A statistic as shown: value with unit, dispersion with its kind, n."""
     text = "" if g.estimate is None else f"{g.estimate:g}"
+    if text and g.central == "median":  # a median is never shown as if it were a mean
+        text = f"median {text}"
     if text and g.unit:
         text += f" {g.unit}"
     if g.dispersion is not None:

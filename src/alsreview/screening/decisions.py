@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from alsreview.errors import StoreError
 from alsreview.records.model import Record
 from alsreview.store import decisions as store
-from alsreview.store.decisions import RecordStatus, Vote, VoteIn, check_stage
+from alsreview.store.decisions import RecordStatus, Settled, Vote, VoteIn, check_stage
 from alsreview.store.project import Project
 
 
@@ -222,14 +222,14 @@ def record_status(project: Project, record_id: int, stage: str, viewer: str) -> 
     """A record's status; while blinded, only the viewer's own vote is shown in it."""
     st = store.record_statuses(project, stage, [record_id]).get(record_id)
     if st is None:
-        return RecordStatus(record_id, stage, "pending", None, None)
+        return RecordStatus(record_id, check_stage(stage), "pending", None, None)
     if is_blinded(project, stage):
         own = tuple(v for v in st.votes if v.reviewer == viewer)
-        return RecordStatus(record_id, stage, "blinded", None, None, own, None)
+        return RecordStatus(record_id, check_stage(stage), "blinded", None, None, own, None)
     return st
 
 
-def settled_decisions(project: Project, stage: str) -> dict[int, tuple[str, str | None]]:
+def settled_decisions(project: Project, stage: str) -> dict[int, Settled]:
     """record id -> (decision, reason) agreed or resolved: what PRISMA counts."""
     return store.settled_decisions(project, stage)
 

@@ -23,20 +23,23 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from alsreview.errors import StoreError
-from alsreview.store.models import Decision, Meta, Resolution, StoredRecord, utcnow
+from alsreview.records.model import Record
+from alsreview.store.enums import Decision, Stage
+from alsreview.store.models import DecisionRow, Meta, Resolution, StoredRecord, utcnow
+from alsreview.store.records import RecordRow
 
 if TYPE_CHECKING:
     from alsreview.store.project import Project
 
-STAGES = ("title_abstract", "full_text")
-VOTES = ("included", "excluded", "maybe", "not_retrieved", "undecided")
+STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
+VOTES: tuple[str, ...] = tuple(d.value for d in Decision)
 SETTLED = ("included", "excluded", "not_retrieved")
 METHODS = ("third_reviewer", "consensus")
 STATUSES = ("pending", "agreed", "conflict", "resolved")
@@ -57,7 +60,8 @@ def _plain(row: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class VoteIn:
-    """A vote to store (what `insert_votes` takes)."""
+    """A vote to store (what `insert_votes` takes); stage and decision are read into
+    `Stage` / `Decision` members (an unknown one is a `StoreError` naming the record)."""
 
     record_id: int
     stage: str
@@ -68,6 +72,11 @@ class VoteIn:
     labels: tuple[str, ...] = ()
     origin: str = "alsreview"
 
+    def __post_init__(self) -> None:
+        where = f"record {self.record_id}: "
+        object.__setattr__(self, "stage", Stage.parse(self.stage, where))
+        object.__setattr__(self, "decision", Decision.parse(self.decision, where))
+
 
 @dataclass(frozen=True)
 class Vote:
@@ -75,9 +84,9 @@ class Vote:
 
     id: int
     record_id: int
-    stage: str
+    stage: Stage
     reviewer: str
-    decision: str
+    decision: Decision
     reason: str | None
     note: str
     labels: tuple[str, ...]
@@ -94,8 +103,8 @@ class ResolutionRow:
 
     id: int
     record_id: int
-    stage: str
-    decision: str
+    stage: Stage
+    decision: Decision
     reason: str | None
     resolved_by: str
     method: str
@@ -111,12 +120,17 @@ class RecordStatus:
     """Where a record stands at a stage (see the module docstring for `status`)."""
 
     record_id: int
-    stage: str
+    stage: Stage
     status: str
-    decision: str | None  # the settled decision (agreed or resolved), else None
+    decision: Decision | None  # the settled decision (agreed or resolved), else None
     reason: str | None
     votes: tuple[Vote, ...] = field(default=())  # current votes, one per reviewer
     resolution: ResolutionRow | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stage", Stage.parse(self.stage))
+        if self.decision is not None:
+            object.__setattr__(self, "decision", Decision.parse(self.decision))
 
     @property
     def settled(self) -> bool:
@@ -134,9 +148,9 @@ class RecordStatus:
         }
 
 
-def check_stage(stage: str) -> None:
-    if stage not in STAGES:
-        raise StoreError(f"unknown stage {stage!r} (one of {', '.join(STAGES)})")
+def check_stage(stage: str) -> Stage:
+    """The `Stage` named by `stage`, or a `StoreError` naming the stages."""
+    return Stage.parse(stage)
 
 
 # -- settings kept in the meta table ----------------------------------------------------
@@ -206,13 +220,13 @@ def set_owner(project: Project, new_owner: str, actor: str) -> None:
 
 
 # -- votes ------------------------------------------------------------------------------
-def _vote(row: Decision) -> Vote:
+def _vote(row: DecisionRow) -> Vote:
     return Vote(
         id=row.id,
         record_id=row.record_id,
-        stage=row.stage,
+        stage=Stage(row.stage),
         reviewer=row.reviewer,
-        decision=row.decision,
+        decision=Decision(row.decision),
         reason=row.reason,
         note=row.note or "",
         labels=tuple(row.labels or ()),
@@ -225,8 +239,8 @@ def _resolution(row: Resolution) -> ResolutionRow:
     return ResolutionRow(
         id=row.id,
         record_id=row.record_id,
-        stage=row.stage,
-        decision=row.decision,
+        stage=Stage(row.stage),
+        decision=Decision(row.decision),
         reason=row.reason,
         resolved_by=row.resolved_by,
         method=row.method,
@@ -244,16 +258,18 @@ def vote_history(
 ) -> list[Vote]:
     """Every vote row (oldest first), optionally of one reviewer and some records."""
     check_stage(stage)
-    q = select(Decision).where(Decision.stage == stage).order_by(Decision.id)
+    q = select(DecisionRow).where(DecisionRow.stage == stage).order_by(DecisionRow.id)
     if reviewer is not None:
-        q = q.where(Decision.reviewer == reviewer)
+        q = q.where(DecisionRow.reviewer == reviewer)
     ids = None if record_ids is None else sorted(set(record_ids))
     with project.session() as s:
         if ids is None:
             return [_vote(r) for r in s.scalars(q)]
         out: list[Vote] = []
         for i in range(0, len(ids), 900):
-            out += [_vote(r) for r in s.scalars(q.where(Decision.record_id.in_(ids[i : i + 900])))]
+            out += [
+                _vote(r) for r in s.scalars(q.where(DecisionRow.record_id.in_(ids[i : i + 900])))
+            ]
     return sorted(out, key=lambda v: v.id)
 
 
@@ -302,11 +318,12 @@ def status_of(
     required: int,
 ) -> RecordStatus:
     """The status rule of the module docstring, for one record."""
+    at = Stage.parse(stage)
     ordered = tuple(sorted(votes.values(), key=lambda v: v.reviewer))
     if resolution is not None:
         return RecordStatus(
             record_id,
-            stage,
+            at,
             "resolved",
             resolution.decision,
             resolution.reason,
@@ -314,19 +331,19 @@ def status_of(
             resolution,
         )
     if not ordered:
-        return RecordStatus(record_id, stage, "pending", None, None, ordered)
+        return RecordStatus(record_id, at, "pending", None, None, ordered)
     decisions = {v.decision for v in ordered}
     reasons = {v.reason for v in ordered}
     disagree = len(decisions) > 1 or "maybe" in decisions
     if not disagree and stage == "full_text" and decisions == {"excluded"} and len(reasons) > 1:
         disagree = True  # PRISMA needs one reason per excluded report
     if disagree:
-        return RecordStatus(record_id, stage, "conflict", None, None, ordered)
+        return RecordStatus(record_id, at, "conflict", None, None, ordered)
     if len(ordered) < required:
-        return RecordStatus(record_id, stage, "pending", None, None, ordered)
+        return RecordStatus(record_id, at, "pending", None, None, ordered)
     (decision,) = decisions
     reason = next(iter(reasons)) if len(reasons) == 1 else None
-    return RecordStatus(record_id, stage, "agreed", decision, reason, ordered)
+    return RecordStatus(record_id, at, "agreed", decision, reason, ordered)
 
 
 def record_statuses(
@@ -343,13 +360,34 @@ def record_statuses(
     }
 
 
-def settled_decisions(project: Project, stage: str) -> dict[int, tuple[str, str | None]]:
+class Settled(NamedTuple):
+    """A record's settled decision at a stage and the exclusion reason, if any."""
+
+    decision: Decision
+    reason: str | None
+
+
+def settled_decisions(project: Project, stage: str) -> dict[int, Settled]:
     """record id -> (decision, reason) for records whose status is agreed or resolved."""
     return {
-        rid: (st.decision, st.reason)
+        rid: Settled(st.decision, st.reason)
         for rid, st in record_statuses(project, stage).items()
         if st.settled and st.decision is not None
     }
+
+
+def screening_queue(project: Project, round: int | None = None) -> list[RecordRow]:
+    """Records waiting for title/abstract screening: primaries nobody has voted on."""
+    voted = set(current_votes(project, "title_abstract"))
+    q = (
+        select(StoredRecord.id, StoredRecord.data)
+        .where(StoredRecord.duplicate_of.is_(None))
+        .order_by(StoredRecord.id)
+    )
+    if round is not None:
+        q = q.where(StoredRecord.round == round)
+    with project.session() as s:
+        return [RecordRow(rid, Record.from_dict(d)) for rid, d in s.execute(q) if rid not in voted]
 
 
 def passed_title_abstract(project: Project, record_ids: Iterable[int] | None = None) -> set[int]:
@@ -371,10 +409,7 @@ def protocol_reason_codes(project: Project) -> set[str] | None:
 
 def validate_vote(v: VoteIn, codes: set[str] | None) -> None:
     """The rules every stored vote keeps (a StoreError names the record)."""
-    where = f"record {v.record_id}"
-    check_stage(v.stage)
-    if v.decision not in VOTES:
-        raise StoreError(f"{where}: unknown decision {v.decision!r} ({', '.join(VOTES)})")
+    where = f"record {v.record_id}"  # stage and decision were checked by VoteIn
     if not v.reviewer or not v.reviewer.strip():
         raise StoreError(f"{where}: a decision needs a reviewer")
     if v.stage == "title_abstract" and v.decision == "not_retrieved":
@@ -468,7 +503,7 @@ def _insert(s: Session, rows: list[VoteIn], now: dt.datetime) -> list[int]:
         return []
     return list(
         s.scalars(
-            insert(Decision).returning(Decision.id, sort_by_parameter_order=True),
+            insert(DecisionRow).returning(DecisionRow.id, sort_by_parameter_order=True),
             [
                 {
                     "record_id": v.record_id,
@@ -495,9 +530,9 @@ def _passed_in_session(s: Session, project: Project, record_ids: set[int]) -> se
     for i in range(0, len(ids), 900):
         part = ids[i : i + 900]
         q = (
-            select(Decision)
-            .where(Decision.stage == "title_abstract", Decision.record_id.in_(part))
-            .order_by(Decision.id)
+            select(DecisionRow)
+            .where(DecisionRow.stage == "title_abstract", DecisionRow.record_id.in_(part))
+            .order_by(DecisionRow.id)
         )
         for row in s.scalars(q):
             by.setdefault(row.record_id, {})[row.reviewer] = _vote(row)

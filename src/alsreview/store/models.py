@@ -7,6 +7,7 @@
                  the reviewer's newest row is their vote; 'undecided' withdraws it)
     resolutions  conflicts resolved by a third reviewer or by consensus (newest wins)
     search_log   PRISMA-S: source, query, date window, when, how many hits
+    dedup_queue  borderline pairs dedup left for a person (dismissed ones keep who and when)
     events       append-only log of who did what, when (UPDATE/DELETE refused by triggers)
     studies, study_records   included studies and the records (reports) linked to each
     extractions  per-reviewer and consensus extractions (JSON in the evidence format)
@@ -79,7 +80,7 @@ class StoredRecord(Base):
     __table_args__ = (Index("ix_records_source_source_id", "source", "source_id"),)
 
 
-class Decision(Base):
+class DecisionRow(Base):
     __tablename__ = "decisions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
@@ -123,6 +124,24 @@ class SearchLogEntry(Base):
     count: Mapped[int] = mapped_column(Integer)
     retrieved: Mapped[int] = mapped_column(Integer)
     round: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DedupPair(Base):
+    """A borderline pair an import left for a person (the dedup review queue)."""
+
+    __tablename__ = "dedup_queue"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    record_a: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    record_b: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    dismissed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    dismissed_by: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (
+        Index("ix_dedup_queue_pair", "record_a", "record_b"),
+        Index("ix_dedup_queue_record_b", "record_b"),
+    )
 
 
 class Event(Base):

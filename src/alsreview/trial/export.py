@@ -169,8 +169,12 @@ def export_study(
                         "n": m.n_patients,
                         "central": "value",
                         "estimate": m.coef[i],
-                        "low": lo,
-                        "high": hi,
+                        # the model's Wald interval, labelled (only 95% has a label)
+                        **(
+                            {"dispersion_kind": "CI95", "low": lo, "high": hi}
+                            if round(m.level) == 95
+                            else {}
+                        ),
                         "unit": "points/month",
                     }
                 ],

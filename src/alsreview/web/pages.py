@@ -656,7 +656,12 @@ def extraction_index(request: Request) -> HTMLResponse:
     )
 
 
-def extraction_context(request: Request, study_id: str, message: str = "") -> dict[str, Any]:
+def extraction_context(
+    request: Request,
+    study_id: str,
+    message: str = "",
+    outcome_form: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     from alsreview.extraction.accept import acceptable
     from alsreview.extraction.fields import get_path
     from alsreview.extraction.review import review_fields, reviewer_extraction
@@ -674,17 +679,46 @@ def extraction_context(request: Request, study_id: str, message: str = "") -> di
         "suggestions": [(s, acceptable(s)) for s in suggestions],
         "basis": basis,
         "message": message,
+        "outcomes": [outcome_view(study_id, o) for o in mine.get("efficacy") or []],
+        "form": outcome_form or blank_outcome_form(),
+        "choices": OUTCOME_CHOICES,
+        "fills_from_suggestions": any(s.field in ALSFRS_SUGGESTED for s in suggestions),
     }
 
 
 @router.get("/extraction/{study_id}", response_class=HTMLResponse)
-def extraction_form(study_id: str, request: Request) -> HTMLResponse:
+def extraction_form(
+    study_id: str,
+    request: Request,
+    edit: int | None = None,
+    fill: Literal["suggested"] | None = None,
+    saved: int | None = None,
+    removed: int | None = None,
+) -> HTMLResponse:
+    """The extraction page; `edit=N` puts outcome N in the outcome form, `fill=suggested`
+    the ALSFRS-R statistics suggested from the text."""
+    session = session_of(request)
+    project = request.app.state.project
+    form = None
+    if edit is not None:
+        from alsreview.extraction.review import reviewer_extraction
+
+        mine = reviewer_extraction(project, study_id, session.user.name).get("efficacy") or []
+        if not 1 <= edit <= len(mine):
+            raise HTTPException(404, f"{study_id}: no outcome {edit} in your extraction")
+        form = outcome_form_values(mine[edit - 1], index=edit)
+    elif fill == "suggested":
+        form = suggested_outcome_form(study_suggestions(project, study_id)[0])
+    done = (
+        f"Outcome {saved} saved." if saved else (f"Outcome {removed} removed." if removed else "")
+    )
     return render(
         request,
         "extraction_form.html",
         nav="extraction",
         title=f"Extraction: {study_id}",
-        **extraction_context(request, study_id),
+        outcome_message=done,
+        **extraction_context(request, study_id, outcome_form=form),
     )
 
 
@@ -733,3 +767,256 @@ def extraction_set(
         request.app.state.project, study_id, field, fact(parsed, source), reviewer=session.user.name
     )
     return back(f"/extraction/{study_id}")
+
+
+# -- extraction: efficacy outcomes (the ALSFRS-R form) ----------------------------------
+# The form only maps fields to the evidence format's keys; `save_outcome` checks and types
+# them exactly as `alsreview extract set ID efficacy JSON` would.
+GROUP_ROWS = 4  # blank rows for groups or time points (more appear when editing)
+GROUP_PARTS = (
+    "label", "n", "central", "estimate", "dispersion_kind", "dispersion", "low", "high",
+    "unit", "printed", "changes",
+)  # fmt: skip
+OUTCOME_PARTS = ("measure", "comparison", "subgroup", "window", "direction", "description")
+ALSFRS_SUGGESTED = ("efficacy.alsfrs_r_before", "efficacy.alsfrs_r_after")
+MEASURE_LABELS = {
+    "alsfrs_r_monthly_decline": "ALSFRS-R decline per month (points lost per month)",
+    "alsfrs_r_change": "ALSFRS-R change between two time points (points)",
+    "alsfrs_r_slope": "ALSFRS-R slope (points per month, as the model prints it)",
+    "fvc": "FVC (forced vital capacity)",
+}
+SPREAD_LABELS = {
+    "SD": "SD, standard deviation (one ± value)",
+    "SEM": "SEM, standard error of the mean (one ± value)",
+    "IQR": "IQR, interquartile range (lower and upper quartile)",
+    "range": "range (minimum and maximum)",
+    "CI95": "95% CI, confidence interval (lower and upper limit)",
+}
+
+
+def _choices(model: Any, name: str) -> tuple[str, ...]:
+    """The values of a model field typed `Literal[...]` (or `Literal[...] | None`)."""
+    from typing import get_args, get_origin
+
+    annotation = model.model_fields[name].annotation
+    literals = [annotation] if get_origin(annotation) is Literal else get_args(annotation)
+    return tuple(v for lit in literals if get_origin(lit) is Literal for v in get_args(lit))
+
+
+def _outcome_choices() -> dict[str, list[tuple[str, str]]]:
+    """The evidence model's allowed values, each with the words the form shows."""
+    from alsreview.evidence.model import Outcome, PValue, Statistic
+
+    def labelled(codes: tuple[str, ...], labels: dict[str, str]) -> list[tuple[str, str]]:
+        return [(c, labels.get(c, c.replace("_", " "))) for c in codes]
+
+    return {
+        "measure": labelled(_choices(Outcome, "measure"), MEASURE_LABELS),
+        "comparison": labelled(_choices(Outcome, "comparison"), {}),
+        "direction": labelled(_choices(Outcome, "direction"), {}),
+        "central": labelled(_choices(Statistic, "central"), {"value": "value (neither)"}),
+        "dispersion_kind": labelled(_choices(Statistic, "dispersion_kind"), SPREAD_LABELS),
+        "p_relation": labelled(_choices(PValue, "relation"), {}),
+    }
+
+
+OUTCOME_CHOICES = _outcome_choices()
+
+
+def blank_outcome_form(rows: int = GROUP_ROWS) -> dict[str, Any]:
+    """Form state: `values` (name -> text), `errors` (name -> messages), `notes` (name ->
+    a caution), `problems` (every message as the CLI prints it), `rows` (group rows),
+    `index` (outcome edited, 1-based)."""
+    return {"values": {}, "errors": {}, "notes": {}, "problems": [], "rows": rows, "index": None}
+
+
+def _text(v: Any) -> str:
+    return "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+
+
+def outcome_form_values(outcome: dict[str, Any], index: int | None = None) -> dict[str, Any]:
+    """The form filled with a stored outcome (evidence-format dict)."""
+    values = {k: _text(outcome.get(k)) for k in (*OUTCOME_PARTS, "note")}
+    values["source"] = "; ".join(map(str, outcome.get("from", [])))
+    p_value = outcome.get("p_value") or {}
+    values["p_value"] = _text(p_value.get("value"))
+    values["p_relation"] = p_value.get("relation", "=")
+    groups = outcome.get("groups") or []
+    for j, g in enumerate(groups):
+        for part in GROUP_PARTS:
+            v = g.get(part)
+            values[f"g{j}-{part}"] = "\n".join(v) if part == "changes" and v else _text(v)
+    form = blank_outcome_form(max(GROUP_ROWS, len(groups) + 1))
+    form.update(values=values, index=index)
+    return form
+
+
+def suggested_outcome_form(suggestions: list[Any]) -> dict[str, Any]:
+    """The form filled with the suggested ALSFRS-R statistics (before, after) and their
+    quote: the spread's kind only where the quoted sentence names it."""
+    from alsreview.extraction.suggest import stated_dispersion_kind
+
+    chosen = [s for s in suggestions if s.field in ALSFRS_SUGGESTED]
+    groups, unsure = [], []
+    for j, s in enumerate(chosen):
+        stat = dict(s.value)
+        if stat.get("dispersion") is not None and stated_dispersion_kind(s.quote) is None:
+            stat.pop("dispersion_kind", None)  # the reviewer says what the ± is
+            unsure.append(j)
+        groups.append(stat)
+    outcome: dict[str, Any] = {"comparison": "pre-post", "groups": groups}
+    if chosen:
+        pages = sorted({s.page for s in chosen})
+        quotes = list(dict.fromkeys(s.quote for s in chosen))
+        outcome["from"] = [f"page {p}" for p in pages]
+        outcome["note"] = "suggested from: " + " ".join(f'"{q}"' for q in quotes)
+    form = outcome_form_values(outcome)
+    form["notes"] = {
+        f"g{j}-dispersion_kind": "the quoted sentence does not say whether ± is an SD or an "
+        "SEM: read the paper's methods and choose"
+        for j in unsure
+    }
+    return form
+
+
+def form_rows(form: Any) -> int:
+    """How many group rows the form had (at least `GROUP_ROWS`, at most 50)."""
+    raw = str(form.get("rows") or "")
+    return min(max(int(raw), GROUP_ROWS), 50) if raw.isdigit() else GROUP_ROWS
+
+
+def outcome_from_form(form: Any) -> tuple[dict[str, Any], list[int]]:
+    """The outcome the form describes (blank parts left out; `source` split at ';'), and
+    the form row of each group kept (rows left blank are skipped)."""
+    out: dict[str, Any] = {}
+    for k in (*OUTCOME_PARTS, "note"):
+        v = str(form.get(k) or "").strip()
+        if v:
+            out[k] = v
+    sources = [x.strip() for x in str(form.get("source") or "").split(";") if x.strip()]
+    if sources:
+        out["from"] = sources
+    p_value = str(form.get("p_value") or "").strip()
+    if p_value:
+        out["p_value"] = {"value": p_value, "relation": str(form.get("p_relation") or "=")}
+    groups, rows = [], []
+    for j in range(form_rows(form)):
+        g: dict[str, Any] = {}
+        for part in GROUP_PARTS:
+            v = str(form.get(f"g{j}-{part}") or "").strip()
+            if v:
+                g[part] = v
+        if "changes" in g:
+            g["changes"] = [c.strip() for c in g["changes"].splitlines() if c.strip()]
+        if set(g) - {"central"}:
+            groups.append(g)
+            rows.append(j)
+    if groups:
+        out["groups"] = groups
+    return out, rows
+
+
+def _form_name(rest: str, message: str, rows: list[int]) -> str | None:
+    """The form field a problem's location (after ``efficacy.<i>.``) points at."""
+    parts = rest.split(".") if rest else []
+    if not parts:
+        return None
+    head = parts[0]
+    if head in (*OUTCOME_PARTS, "note"):
+        return head
+    if head == "from":
+        return "source"
+    if head == "p_value":
+        return "p_relation" if parts[1:2] == ["relation"] else "p_value"
+    if head == "groups" and len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(rows):
+        row = rows[int(parts[1])]
+        if len(parts) >= 3 and parts[2] in GROUP_PARTS:
+            return f"g{row}-{parts[2]}"
+        # a statistic's own rule: printed value missing, or the spread's kind
+        return f"g{row}-printed" if "printed" in message else f"g{row}-dispersion_kind"
+    return None
+
+
+def outcome_errors(
+    study_id: str, problems: list[Any], rows: list[int]
+) -> tuple[dict[str, list[str]], list[tuple[str | None, str]]]:
+    """The library's problems placed next to their fields, and all of them as listed (with
+    the field each links to)."""
+    by_field: dict[str, list[str]] = {}
+    listed: list[tuple[str | None, str]] = []
+    for p in problems:
+        m = re.match(rf"^{re.escape(study_id)}: efficacy\.\d+\.?(.*)$", p.column or "")
+        name = _form_name(m.group(1), p.message, rows) if m else None
+        if name:
+            by_field.setdefault(name, []).append(p.message)
+        listed.append((name, str(p)))
+    return by_field, listed
+
+
+def outcome_view(study_id: str, outcome: dict[str, Any]) -> dict[str, Any]:
+    """A stored outcome as shown: each statistic in words (kind of spread named, medians
+    called medians), the printed value where it was changed, the integrity checks."""
+    from alsreview.evidence.integrity import check_outcome
+    from alsreview.evidence.model import Outcome
+    from alsreview.report.evidence_sections import measure_label, statistic_text
+
+    o = Outcome.model_validate(outcome)
+    return {
+        "outcome": o,
+        "measure": measure_label(o),
+        "groups": [(statistic_text(g), g) for g in o.groups],
+        "findings": check_outcome(o, study_id),
+    }
+
+
+@router.post("/extraction/{study_id}/outcome")
+async def outcome_save(study_id: str, request: Request) -> Response:
+    """Save the outcome form (new, or outcome `index` edited) through `save_outcome`; the
+    library's problems come back next to their fields, nothing stored."""
+    from fastapi.concurrency import run_in_threadpool
+
+    from alsreview.errors import ValidationError
+    from alsreview.extraction.review import save_outcome
+
+    session = session_of(request)
+    form = await request.form()
+    outcome, rows = outcome_from_form(form)
+    raw_index = str(form.get("index") or "").strip()
+    index = int(raw_index) - 1 if raw_index.isdigit() else None
+
+    def save() -> int:
+        return save_outcome(
+            request.app.state.project, study_id, outcome, index=index, reviewer=session.user.name
+        )
+
+    try:
+        at = await run_in_threadpool(save)
+    except ValidationError as exc:
+        by_field, listed = outcome_errors(study_id, exc.problems, rows)
+        state = blank_outcome_form(form_rows(form))
+        state.update(
+            values={k: str(v) for k, v in form.items() if k != "csrf_token"},
+            errors=by_field,
+            problems=listed,
+            index=index + 1 if index is not None else None,
+        )
+        context = await run_in_threadpool(extraction_context, request, study_id, "", state)
+        return render(
+            request,
+            "extraction_form.html",
+            422,
+            nav="extraction",
+            title=f"Extraction: {study_id} (not saved)",
+            **context,
+        )
+    return back(f"/extraction/{study_id}?saved={at + 1}#outcomes")
+
+
+@router.post("/extraction/{study_id}/outcome/{number}/remove")
+def outcome_remove(study_id: str, number: int, request: Request) -> Response:
+    """Remove outcome `number` (1-based, as the page numbers them) from your extraction."""
+    from alsreview.extraction.review import remove_outcome
+
+    session = session_of(request)
+    remove_outcome(request.app.state.project, study_id, number - 1, reviewer=session.user.name)
+    return back(f"/extraction/{study_id}?removed={number}#outcomes")

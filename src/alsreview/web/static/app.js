@@ -17,3 +17,8 @@ document.addEventListener("htmx:afterSwap", function (event) {
   var focus = event.detail.target.querySelector("[data-focus]");
   if (focus) focus.focus();
 });
+// A page that comes back with problems (e.g. a form not saved) moves focus to their list.
+(function () {
+  var first = document.querySelector("[data-autofocus]");
+  if (first) first.focus();
+})();
