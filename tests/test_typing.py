@@ -40,18 +40,18 @@ def test_mypy_reports_no_errors():
 
 SRC = ROOT / "src" / "alsreview"
 
-#: public signatures that may still mention ``Any``, by "module:qualname" or by module prefix
-#: ("module:"), each with the reason.  JSON data is typed with `alsreview.typealiases`
+#: public signatures that may still mention ``Any``, by "module:qualname" or by prefix
+#: ("package." or "module:"), each with the reason.  JSON data is typed with `alsreview.typealiases`
 #: (JSONDict, JSONValue), which this check does not flag: they name what the value is.
 ALLOWED = {
     "alsreview.records.model:Record.copy": "dataclasses.replace's own signature: any field",
     "alsreview.evidence.model:Study.facts": "Fact fields of different value types together",
-    # being split by responsibility this session (issue 9 part 5a, helper `store`); its new
-    # modules are typed there
-    "alsreview.store.": "Project split in progress (issue 9 part 5a)",
-    # FastAPI pages and API (helpers `web`/`webload` this session): template contexts and
-    # JSON bodies, to move to JSONDict with them
-    "alsreview.web.": "web pages and API under change this session (issue 14)",
+    "alsreview.store.appraisals:save_appraisal": "the AppraisalRow fields by name",
+    "alsreview.store.records:raw_data": "a SQLAlchemy column expression",
+    "alsreview.store.records:decode_records": "SQLAlchemy result rows (id, JSON text)",
+    # FastAPI pages (helper `web` rebuilds the extraction form this session): template
+    # contexts and form data, to move to JSONDict once that lands
+    "alsreview.web.pages:": "web pages under change this session (issue 14)",
 }
 
 
@@ -93,7 +93,7 @@ def public_signatures_with_any(src: Path = SRC) -> list[str]:
 
 
 def _allowed(name: str) -> bool:
-    return any(name == key or (key.endswith(".") and name.startswith(key)) for key in ALLOWED)
+    return any(name == key or (key[-1] in ".:" and name.startswith(key)) for key in ALLOWED)
 
 
 def test_no_public_signature_mentions_any_outside_the_allow_list():

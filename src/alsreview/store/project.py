@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,6 +52,7 @@ from alsreview.store.importlock import OnWait
 from alsreview.store.imports import CHUNK, ImportResult, Match
 from alsreview.store.models import Event, Import, Meta, SearchLogEntry, utcnow
 from alsreview.store.records import DuplicateLink, RecordRow
+from alsreview.typealiases import JSONDict
 
 __all__ = [
     "CHUNK",
@@ -173,12 +173,10 @@ class Project:
         return rounds.start_update(self, actor)
 
     # -- events (`alsreview.store.events`) ---------------------------------------------
-    def _log(
-        self, s: Session, action: str, details: dict[str, Any], actor: str | None = None
-    ) -> None:
+    def _log(self, s: Session, action: str, details: JSONDict, actor: str | None = None) -> None:
         events.log(s, action, details, actor)
 
-    def log_event(self, action: str, details: dict[str, Any], actor: str | None = None) -> None:
+    def log_event(self, action: str, details: JSONDict, actor: str | None = None) -> None:
         """Append one event in its own transaction."""
         events.log_event(self, action, details, actor)
 
