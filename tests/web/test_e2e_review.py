@@ -75,7 +75,7 @@ def test_full_text_appraisal_extraction_export(browser_page, shots, login, tmp_p
     # export: the CSV download
     rita.goto("/exports")
     with rita.expect_download() as dl:
-        rita.get_by_role("link", name="CSV").click()
+        rita.get_by_role("link", name="CSV", exact=True).click()
     rows = list(csv.DictReader(io.StringIO(dl.value.path().read_text(encoding="utf-8"))))
     assert len(rows) == 5
     shots(rita, "exports")

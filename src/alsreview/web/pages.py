@@ -116,6 +116,35 @@ def stage_progress(request: Request, stage: str) -> dict[str, Any]:
     }
 
 
+def later_progress(project: Any) -> dict[str, Any]:
+    """Appraisal and extraction: the studies each reviewer has appraised and extracted (their
+    own current versions), and how many studies have an agreed (consensus) version."""
+    from alsreview.store import extractions as xs
+    from alsreview.store.appraisals import current_appraisals
+
+    appraised: dict[str, set[str]] = {}
+    extracted: dict[str, set[str]] = {}
+    agreed: dict[str, set[str]] = {"appraisal": set(), "extraction": set()}
+    for a in current_appraisals(project):
+        if a.kind == "consensus":
+            agreed["appraisal"].add(a.study)
+        else:
+            appraised.setdefault(a.reviewer, set()).add(a.study)
+    for e in xs.current_extractions(project):
+        if e.kind == "consensus":
+            agreed["extraction"].add(e.study_id)
+        elif e.data:
+            extracted.setdefault(e.reviewer, set()).add(e.study_id)
+    return {
+        "studies": len(xs.studies(project)),
+        "rows": [
+            (who, len(appraised.get(who, ())), len(extracted.get(who, ())))
+            for who in sorted(set(appraised) | set(extracted))
+        ],
+        "agreed": {k: len(v) for k, v in agreed.items()},
+    }
+
+
 def dashboard_context(request: Request) -> dict[str, Any]:
     """PRISMA counts, progress, agreement (unblinded stages only) and the stopping advice
     on the caller's own screening."""
@@ -132,6 +161,7 @@ def dashboard_context(request: Request) -> dict[str, Any]:
     return {
         "counts": prisma_counts(project),
         "progress": [stage_progress(request, st) for st in STAGE_NAMES],
+        "later": later_progress(project),
         "agreement": agreement,
         "advice": project_advice(project, session.user.name, "title_abstract"),
     }
@@ -488,6 +518,40 @@ def export_records(fmt: Literal["ris", "csv", "tsv", "bib"], request: Request) -
     return download(body, f"records.{fmt}", EXPORT_TYPES[fmt])
 
 
+@router.get("/exports/extraction.csv")
+def export_extraction_table(request: Request) -> Response:
+    """The extraction table (`alsreview extract export --out FILE.csv`): one row per study
+    and reviewer or consensus; formula-like cells neutralised by `export_csv`."""
+    import tempfile
+    from pathlib import Path
+
+    from alsreview.extraction.review import export_csv
+
+    session_of(request)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "extraction.csv"
+        export_csv(request.app.state.project, path)
+        body = path.read_bytes()
+    return download(body, "extraction.csv", EXPORT_TYPES["csv"])
+
+
+@router.get("/exports/evidence.json")
+def export_evidence(request: Request) -> Response:
+    """The project's evidence base (`alsreview extract export --out FILE.json`): each
+    study's consensus, or its only reviewer's extraction."""
+    import tempfile
+    from pathlib import Path
+
+    from alsreview.extraction.review import export_json
+
+    session_of(request)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "evidence.json"
+        export_json(request.app.state.project, path)
+        body = path.read_bytes()
+    return download(body, "evidence.json", "application/json")
+
+
 @router.get("/exports/report.html")
 def export_report(request: Request) -> Response:
     """The project's report (`alsreview report --project`): one self-contained page."""
@@ -656,6 +720,23 @@ def extraction_index(request: Request) -> HTMLResponse:
     )
 
 
+def suggestion_text(suggestion: Any) -> str:
+    """A suggested value as shown: an ALSFRS-R statistic in words, its spread named only
+    when the quoted sentence names it."""
+    from types import SimpleNamespace
+
+    from alsreview.extraction.suggest import stated_dispersion_kind
+    from alsreview.report.evidence_sections import statistic_text
+
+    if suggestion.field not in ALSFRS_SUGGESTED or not isinstance(suggestion.value, dict):
+        return str(suggestion.value)
+    stat = {"label": "", "n": None, "central": "mean", "estimate": None, "dispersion": None}
+    stat |= {"low": None, "high": None, "unit": None, **suggestion.value}
+    if stat["dispersion"] is not None and stated_dispersion_kind(suggestion.quote) is None:
+        stat["dispersion_kind"] = "the sentence does not say SD or SEM"
+    return str(statistic_text(SimpleNamespace(**stat)))
+
+
 def extraction_context(
     request: Request,
     study_id: str,
@@ -676,7 +757,7 @@ def extraction_context(
     return {
         "study_id": study_id,
         "fields": [(f, get_path(mine, f.path)) for f in fields],
-        "suggestions": [(s, acceptable(s)) for s in suggestions],
+        "suggestions": [(s, acceptable(s), suggestion_text(s)) for s in suggestions],
         "basis": basis,
         "message": message,
         "outcomes": [outcome_view(study_id, o) for o in mine.get("efficacy") or []],
@@ -694,6 +775,7 @@ def extraction_form(
     fill: Literal["suggested"] | None = None,
     saved: int | None = None,
     removed: int | None = None,
+    field_set: str | None = None,
 ) -> HTMLResponse:
     """The extraction page; `edit=N` puts outcome N in the outcome form, `fill=suggested`
     the ALSFRS-R statistics suggested from the text."""
@@ -709,15 +791,16 @@ def extraction_form(
         form = outcome_form_values(mine[edit - 1], index=edit)
     elif fill == "suggested":
         form = suggested_outcome_form(study_suggestions(project, study_id)[0])
-    done = (
-        f"Outcome {saved} saved." if saved else (f"Outcome {removed} removed." if removed else "")
-    )
+    done = f"Outcome {removed} removed." if removed else ""
+    done = f"Outcome {saved} saved." if saved else done
+    set_form = {"values": {"field": field_set or ""}, "errors": {}, "saved": field_set}
     return render(
         request,
         "extraction_form.html",
         nav="extraction",
         title=f"Extraction: {study_id}",
         outcome_message=done,
+        set_form=set_form,
         **extraction_context(request, study_id, outcome_form=form),
     )
 
@@ -751,11 +834,16 @@ def extraction_set(
     request: Request,
     field: str = Form(max_length=64),
     value: str = Form(max_length=2000),
-    source: str = Form(min_length=1, max_length=200),
+    source: str = Form("", max_length=200),
+    note: str = Form("", max_length=2000),
 ) -> Response:
-    """Type a value: JSON (numbers, lists) or text, with where it was read."""
+    """Type a value as `alsreview extract set` takes it: JSON (numbers, lists) or text, with
+    where it was read and an optional note; `null` removes the field.  The library's
+    problems come back next to the form's fields, nothing stored."""
     import json
 
+    from alsreview.errors import Problem, ValidationError
+    from alsreview.extraction.fields import field_for
     from alsreview.extraction.review import fact, set_field
 
     session = session_of(request)
@@ -763,10 +851,28 @@ def extraction_set(
         parsed: Any = json.loads(value)
     except json.JSONDecodeError:
         parsed = value
-    set_field(
-        request.app.state.project, study_id, field, fact(parsed, source), reviewer=session.user.name
-    )
-    return back(f"/extraction/{study_id}")
+    try:
+        if field_for(field).is_fact and parsed is not None:
+            if not source.strip():
+                raise ValidationError([Problem("say where the value was read", column="source")])
+            parsed = fact(parsed, source.strip(), note.strip() or None)
+        set_field(request.app.state.project, study_id, field, parsed, reviewer=session.user.name)
+    except ValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for p in exc.problems:
+            name = "source" if p.column == "source" else "value"
+            errors.setdefault(name, []).append(p.message if name == "source" else str(p))
+        typed = {"field": field, "value": value, "source": source, "note": note}
+        return render(
+            request,
+            "extraction_form.html",
+            422,
+            nav="extraction",
+            title=f"Extraction: {study_id} (not saved)",
+            set_form={"values": typed, "errors": errors},
+            **extraction_context(request, study_id),
+        )
+    return back(f"/extraction/{study_id}?field_set={field}#form-h")
 
 
 # -- extraction: efficacy outcomes (the ALSFRS-R form) ----------------------------------
