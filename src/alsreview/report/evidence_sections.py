@@ -19,6 +19,8 @@ from alsreview.report.section import Section
 from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
+    from types import SimpleNamespace
+
     from alsreview.evidence.model import Statistic
     from alsreview.prisma import PrismaFlow
 
@@ -552,8 +554,9 @@ def safety_section(evidence: EvidenceBase, ipd: Study | None = None) -> Section:
 ALSFRS_MEASURES = ("alsfrs_r_monthly_decline", "alsfrs_r_change", "alsfrs_r_slope")
 
 
-def statistic_text(g: Statistic) -> str:
-    """A statistic as shown: value with unit, dispersion with its kind, n."""
+def statistic_text(g: Statistic | SimpleNamespace) -> str:
+    """A statistic as shown: value with unit, dispersion with its kind, n (`g`: a Statistic,
+    or its attributes in a namespace, as the web app shows a suggested statistic)."""
     text = "" if g.estimate is None else f"{g.estimate:g}"
     if text and g.central == "median":  # a median is never shown as if it were a mean
         text = f"median {text}"
