@@ -1,4 +1,4 @@
-"""Efficacy outcomes in a reviewer's extraction: `save_outcome` / `remove_outcome` keep what
+"""Efficacy outcomes in a reviewer's extraction: `save_item` / `remove_item` keep what
 `extract set ID efficacy JSON` keeps, with the same checks; intervals are labelled bounds.
 
 The numbers are Rushkevich 2015 as the bundled evidence base records them from the 2022
@@ -74,7 +74,7 @@ def study(project):
 def test_save_outcome_keeps_what_extract_set_keeps(study):
     p = study
     rv.set_field(p, "r1", "efficacy", [RUSHKEVICH], reviewer="cli")
-    at = rv.save_outcome(p, "r1", as_typed_strings(RUSHKEVICH), reviewer="web")
+    at = rv.save_item(p, "r1", "efficacy", as_typed_strings(RUSHKEVICH), reviewer="web")
     assert at == 0
     cli = rv.reviewer_extraction(p, "r1", "cli")["efficacy"]
     web = rv.reviewer_extraction(p, "r1", "web")["efficacy"]
@@ -88,21 +88,23 @@ def test_save_outcome_keeps_what_extract_set_keeps(study):
 def test_outcomes_are_added_replaced_and_removed(study):
     p = study
     second = {**RUSHKEVICH, "window": "6 months", "groups": RUSHKEVICH["groups"][:1]}
-    assert rv.save_outcome(p, "r1", RUSHKEVICH, reviewer="ann") == 0
-    assert rv.save_outcome(p, "r1", second, reviewer="ann") == 1
+    assert rv.save_item(p, "r1", "efficacy", RUSHKEVICH, reviewer="ann") == 0
+    assert rv.save_item(p, "r1", "efficacy", second, reviewer="ann") == 1
     mine = rv.reviewer_extraction(p, "r1", "ann")["efficacy"]
     assert [o["window"] for o in mine] == ["12 months of follow-up", "6 months"]
-    assert rv.save_outcome(p, "r1", {**second, "window": "9 months"}, index=1, reviewer="ann")
+    assert rv.save_item(
+        p, "r1", "efficacy", {**second, "window": "9 months"}, index=1, reviewer="ann"
+    )
     mine = rv.reviewer_extraction(p, "r1", "ann")["efficacy"]
     assert [o["window"] for o in mine] == ["12 months of follow-up", "9 months"]
-    with pytest.raises(ValidationError, match="no outcome 3 to replace"):
-        rv.save_outcome(p, "r1", second, index=2, reviewer="ann")
-    rv.remove_outcome(p, "r1", 0, reviewer="ann")
+    with pytest.raises(ValidationError, match="no item 3 of efficacy to replace"):
+        rv.save_item(p, "r1", "efficacy", second, index=2, reviewer="ann")
+    rv.remove_item(p, "r1", "efficacy", 0, reviewer="ann")
     assert [o["window"] for o in rv.reviewer_extraction(p, "r1", "ann")["efficacy"]] == ["9 months"]
-    rv.remove_outcome(p, "r1", 0, reviewer="ann")
+    rv.remove_item(p, "r1", "efficacy", 0, reviewer="ann")
     assert "efficacy" not in rv.reviewer_extraction(p, "r1", "ann")  # the field is gone
-    with pytest.raises(ValidationError, match="no outcome 1 to remove"):
-        rv.remove_outcome(p, "r1", 0, reviewer="ann")
+    with pytest.raises(ValidationError, match="no item 1 of efficacy to remove"):
+        rv.remove_item(p, "r1", "efficacy", 0, reviewer="ann")
     events = [e for e in p.events() if e.action == "extraction.set"]
     assert len(events) == 5 and all(e.actor == "ann" for e in events)
 
@@ -113,7 +115,7 @@ def test_bad_outcomes_are_refused_with_the_set_field_messages_and_nothing_stored
     bad["groups"][0]["estimate"] = "about half"
     del bad["direction"]
     with pytest.raises(ValidationError) as web:
-        rv.save_outcome(p, "r1", bad, reviewer="ann")
+        rv.save_item(p, "r1", "efficacy", bad, reviewer="ann")
     with pytest.raises(ValidationError) as cli:
         rv.set_field(p, "r1", "efficacy", [bad], reviewer="ann")
     assert [str(x) for x in web.value.problems] == [str(x) for x in cli.value.problems]
@@ -147,3 +149,17 @@ def test_a_spread_says_what_it_is(stat, message):
     iqr = Statistic(label="after", estimate=0.38, dispersion_kind="IQR", low=0.29, high=0.8)
     sd = Statistic(label="after", estimate=0.38, dispersion_kind="SD", dispersion=0.45)
     assert (iqr.low, iqr.high, sd.dispersion) == (0.29, 0.8, 0.45)
+
+
+def test_adverse_events_are_list_items_too(study):
+    p = study
+    event = {"term": "headache", "serious": "no", "n_patients": "2", "from": ["Table 3"]}
+    assert rv.save_item(p, "r1", "safety.adverse_events", event, reviewer="ann") == 0
+    saved = rv.reviewer_extraction(p, "r1", "ann")["safety"]["adverse_events"]
+    assert saved == [
+        {"term": "headache", "serious": False, "n_patients": 2, "from": ["r1: Table 3"]}
+    ]
+    rv.remove_item(p, "r1", "safety.adverse_events", 0, reviewer="ann")
+    assert rv.reviewer_extraction(p, "r1", "ann") == {}  # no empty safety block left
+    with pytest.raises(ValidationError, match="'routes' is not a list field"):
+        rv.save_item(p, "r1", "routes", event, reviewer="ann")

@@ -67,3 +67,45 @@ def test_saving_stores_the_algorithms_judgement_for_the_reviewer(login, project)
     r = rita.post("/appraisal/save", data=form)
     assert r.status_code == 422 and "question 5" in r.text
     assert len(current_appraisals(project)) == 1
+
+
+def test_a_saved_appraisal_comes_back_filled_in_for_its_reviewer_only(login, project):
+    """Coming back to a form shows your saved answers and their judgement (JBI rule of the
+    2022 review, 001_*: one "no" = moderate), so editing does not start from blank."""
+    rita = login("rita")
+    form = {"tool": "jbi-quasi", "record_id": "1", **{f"q:{i}": "yes" for i in range(1, 10)}}
+    form["q:3"] = "no"
+    assert rita.post("/appraisal/save", data=form, follow_redirects=False).status_code == 303
+    page = rita.get("/appraisal/form?tool=jbi-quasi&record_id=1").text
+    assert 'id="saved-note"' in page and "overall moderate" in page
+    chosen = dict(re.findall(r'name="q:(\d+)">.*?<option value="(\w+)" selected>', page, re.S))
+    assert chosen == {str(i): "no" if i == 3 else "yes" for i in range(1, 10)}
+    assert re.search(r'id="overall">([^<]+)<', page).group(1) == "moderate"
+    # another reviewer's form is blank (blind), and so is another tool's
+    ravi = login("ravi").get("/appraisal/form?tool=jbi-quasi&record_id=1").text
+    assert "saved-note" not in ravi and " selected>" not in ravi.split('id="appraisal"')[1]
+    other = rita.get("/appraisal/form?tool=jbi-rct&record_id=1").text
+    assert "saved-note" not in other
+
+
+def test_a_saved_rob2_judgement_of_the_reviewer_comes_back_for_its_effect(login):
+    from alsreview.appraisal import load_instrument
+
+    inst = load_instrument("rob2")
+    effect = inst.effects[0]
+    rita = login("rita")
+    page = rita.get(f"/appraisal/form?tool=rob2&record_id=1&effect={effect}").text
+    form = {"tool": "rob2", "record_id": "1", "effect": effect}
+    for qid in inst.questions(effect):
+        opts = re.search(rf'name="q:{re.escape(qid)}">(.*?)</select>', page, re.S).group(1)
+        form[f"q:{qid}"] = re.findall(r'<option value="(\w+)"', opts)[1]  # the first answer
+    r = rita.post("/appraisal/save", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    back = rita.get("/appraisal/form?tool=rob2&record_id=1").text  # the effect it was for
+    assert f'<option value="{effect}" selected>' in back
+    for qid in inst.questions(effect):
+        sel = re.search(rf'name="q:{re.escape(qid)}">(.*?)</select>', back, re.S).group(1)
+        assert f'<option value="{form[f"q:{qid}"]}" selected>' in sel, qid
+    if len(inst.effects) > 1:  # another effect asks other questions: nothing carried over
+        other = rita.get(f"/appraisal/form?tool=rob2&record_id=1&effect={inst.effects[1]}")
+        assert " selected>" not in other.text.split('id="appraisal"')[1]

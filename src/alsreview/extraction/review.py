@@ -129,59 +129,69 @@ def _cited(study_id: str, item: Any) -> Any:
     return item
 
 
-def save_outcome(
+# the list fields of a study and the evidence-model class of their items
+LIST_FIELDS = {"efficacy": "Outcome", "safety.adverse_events": "AdverseEvent"}
+
+
+def save_item(
     project: Project,
     study_id: str,
-    outcome: JSONDict,
+    path: str,
+    item: JSONDict,
     *,
     index: int | None = None,
     reviewer: str | None = None,
 ) -> int:
-    """Add an efficacy outcome to a reviewer's extraction, or replace outcome `index`
-    (0-based); returns its index.
+    """Add an item (an efficacy outcome, an adverse event) to the list field `path` of a
+    reviewer's extraction, or replace item `index` (0-based); returns its index.
 
-    The same as `extract set ID efficacy JSON` with the whole list: bare locators cite the
+    The same as `extract set ID PATH JSON` with the whole list: bare locators cite the
     study, the list is checked against the evidence model (the problems name
-    ``efficacy.<index>.<part>`` as `check_field` does), and the outcome is kept with its
-    numbers typed as the model reads them ("27.5" becomes 27.5) and only the parts given.
+    ``PATH.<index>.<part>`` as `check_field` does), and the item is kept with its values
+    typed as the model reads them ("27.5" becomes 27.5, "yes" True) and only the parts given.
     """
-    from alsreview.evidence.model import Outcome
+    from alsreview.evidence import model
 
+    if path not in LIST_FIELDS:
+        raise ValidationError([Problem(f"{path!r} is not a list field ({', '.join(LIST_FIELDS)})")])
     who = reviewer or current_actor()
     xs.require_study(project, study_id)
-    current = list(get_path(reviewer_extraction(project, study_id, who), "efficacy") or [])
+    current = list(get_path(reviewer_extraction(project, study_id, who), path) or [])
     if index is not None and not 0 <= index < len(current):
         raise ValidationError(
-            [Problem(f"no outcome {index + 1} to replace ({len(current)} saved)", column=study_id)]
-        )
-    item = _cited(study_id, outcome)
+            [Problem(f"no item {index + 1} of {path} to replace ({len(current)} saved)",
+                     column=study_id)]
+        )  # fmt: skip
+    cited = _cited(study_id, item)
     at = len(current) if index is None else index
-    new = [*current[:at], item, *current[at + 1 :]]
-    problems = check_field("efficacy", new, f"{study_id}: ")
+    new = [*current[:at], cited, *current[at + 1 :]]
+    problems = check_field(path, new, f"{study_id}: ")
     if problems:
         raise ValidationError(problems)
-    typed = Outcome.model_validate(item).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    typed = getattr(model, LIST_FIELDS[path]).model_validate(cited)
+    kept = typed.model_dump(mode="json", by_alias=True, exclude_unset=True)
     for key in ("from", "conflicts"):  # provenance kept as written ("r1: Table 2")
-        if key in item:
-            typed[key] = item[key]
-    new[at] = typed
-    set_field(project, study_id, "efficacy", new, reviewer=who)
+        if key in cited:
+            kept[key] = cited[key]
+    new[at] = kept
+    set_field(project, study_id, path, new, reviewer=who)
     return at
 
 
-def remove_outcome(
-    project: Project, study_id: str, index: int, *, reviewer: str | None = None
+def remove_item(
+    project: Project, study_id: str, path: str, index: int, *, reviewer: str | None = None
 ) -> None:
-    """Remove outcome `index` (0-based) from a reviewer's extraction (an event)."""
+    """Remove item `index` (0-based) of the list field `path` of a reviewer's extraction."""
     who = reviewer or current_actor()
     xs.require_study(project, study_id)
-    current = list(get_path(reviewer_extraction(project, study_id, who), "efficacy") or [])
+    current = list(get_path(reviewer_extraction(project, study_id, who), path) or [])
     if not 0 <= index < len(current):
         raise ValidationError(
-            [Problem(f"no outcome {index + 1} to remove ({len(current)} saved)", column=study_id)]
-        )
+            [Problem(f"no item {index + 1} of {path} to remove ({len(current)} saved)",
+                     column=study_id)]
+        )  # fmt: skip
     rest = current[:index] + current[index + 1 :]
-    set_field(project, study_id, "efficacy", rest or None, reviewer=who)
+    set_field(project, study_id, path, rest or None, reviewer=who)
 
 
 # ----------------------------------------------------------------- comparison, consensus

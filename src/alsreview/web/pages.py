@@ -415,7 +415,11 @@ def appraisal_form(
     if record is None:
         raise HTTPException(404, f"no record {record_id} in this project")
     inst = load_instrument(tool)
+    saved = saved_appraisal(request, record_id, inst.id)
+    if effect is None and saved is not None:
+        effect = saved.effect
     effect = effect if effect in inst.effects else (inst.effects[0] if inst.effects else None)
+    filled = appraisal_form_values(inst, saved, effect)
     return render(
         request,
         "appraisal_form.html",
@@ -426,11 +430,49 @@ def appraisal_form(
         effect=effect,
         record_id=record_id,
         record=record,
+        saved=saved,
+        filled=filled,
         # reviewer judgements: required where the tool has no algorithm ("Assessor"),
         # optional (checked) where it has one, not asked where items are the domains (JBI)
         domain_kind={d.id: type(d.variant(effect).algorithm).__name__ for d in inst.domains},
-        **judge_answers(tool, effect, {}),
+        **judge_answers(tool, effect, filled),
     )
+
+
+def saved_appraisal(request: Request, record_id: int, tool: str) -> Any:
+    """The caller's current appraisal of the record's study with `tool`, or None."""
+    from alsreview.store.appraisals import current_appraisals
+
+    session = session_of(request)
+    project = request.app.state.project
+    study = study_of(project, record_id)
+    if study is None:
+        return None
+    mine = [
+        a
+        for a in current_appraisals(project, tool=tool, study=study, kind="assessment")
+        if a.reviewer == session.user.name and a.outcome == ""
+    ]
+    return mine[-1] if mine else None
+
+
+def appraisal_form_values(inst: Any, saved: Any, effect: str | None) -> dict[str, str]:
+    """A saved appraisal as the form's fields (`q:<question>`, `d:<domain>`), for the
+    effect it was made for (another effect asks other questions: nothing is carried)."""
+    if saved is None or saved.effect != effect:
+        return {}
+    questions = inst.questions(effect)
+    domains = {d.id for d in inst.domains}
+    out = {}
+    for key, given in saved.answers.items():
+        answer = given.get("answer") if isinstance(given, dict) else given
+        if answer is None:
+            continue
+        if key in questions:
+            out[f"q:{key}"] = str(answer)
+        elif key in domains:
+            out[f"d:{key}"] = str(answer)
+    return out
 
 
 @router.post("/appraisal/save")
@@ -742,7 +784,9 @@ def extraction_context(
     study_id: str,
     message: str = "",
     outcome_form: dict[str, Any] | None = None,
+    ae_form: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    from alsreview.evidence.model import AdverseEvent
     from alsreview.extraction.accept import acceptable
     from alsreview.extraction.fields import get_path
     from alsreview.extraction.review import review_fields, reviewer_extraction
@@ -762,6 +806,12 @@ def extraction_context(
         "message": message,
         "outcomes": [outcome_view(study_id, o) for o in mine.get("efficacy") or []],
         "form": outcome_form or blank_outcome_form(),
+        "adverse_events": [
+            AdverseEvent.model_validate(e)
+            for e in (mine.get("safety") or {}).get("adverse_events") or []
+        ],
+        "ae_form": ae_form or blank_outcome_form(0),
+        "ae_choices": {"severity": [(c, c) for c in _choices(AdverseEvent, "severity")]},
         "choices": OUTCOME_CHOICES,
         "fills_from_suggestions": any(s.field in ALSFRS_SUGGESTED for s in suggestions),
     }
@@ -776,6 +826,9 @@ def extraction_form(
     saved: int | None = None,
     removed: int | None = None,
     field_set: str | None = None,
+    edit_ae: int | None = None,
+    ae_saved: int | None = None,
+    ae_removed: int | None = None,
 ) -> HTMLResponse:
     """The extraction page; `edit=N` puts outcome N in the outcome form, `fill=suggested`
     the ALSFRS-R statistics suggested from the text."""
@@ -791,6 +844,17 @@ def extraction_form(
         form = outcome_form_values(mine[edit - 1], index=edit)
     elif fill == "suggested":
         form = suggested_outcome_form(study_suggestions(project, study_id)[0])
+    ae_form = None
+    if edit_ae is not None:
+        from alsreview.extraction.review import reviewer_extraction
+
+        mine = reviewer_extraction(project, study_id, session.user.name)
+        events = (mine.get("safety") or {}).get("adverse_events") or []
+        if not 1 <= edit_ae <= len(events):
+            raise HTTPException(404, f"{study_id}: no adverse event {edit_ae} in your extraction")
+        ae_form = ae_form_values(events[edit_ae - 1], index=edit_ae)
+    ae_done = f"Adverse event {ae_removed} removed." if ae_removed else ""
+    ae_done = f"Adverse event {ae_saved} saved." if ae_saved else ae_done
     done = f"Outcome {removed} removed." if removed else ""
     done = f"Outcome {saved} saved." if saved else done
     set_form = {"values": {"field": field_set or ""}, "errors": {}, "saved": field_set}
@@ -800,8 +864,9 @@ def extraction_form(
         nav="extraction",
         title=f"Extraction: {study_id}",
         outcome_message=done,
+        ae_message=ae_done,
         set_form=set_form,
-        **extraction_context(request, study_id, outcome_form=form),
+        **extraction_context(request, study_id, outcome_form=form, ae_form=ae_form),
     )
 
 
@@ -876,7 +941,7 @@ def extraction_set(
 
 
 # -- extraction: efficacy outcomes (the ALSFRS-R form) ----------------------------------
-# The form only maps fields to the evidence format's keys; `save_outcome` checks and types
+# The form only maps fields to the evidence format's keys; `save_item` checks and types
 # them exactly as `alsreview extract set ID efficacy JSON` would.
 GROUP_ROWS = 4  # blank rows for groups or time points (more appear when editing)
 GROUP_PARTS = (
@@ -1043,16 +1108,17 @@ def _form_name(rest: str, message: str, rows: list[int]) -> str | None:
     return None
 
 
-def outcome_errors(
-    study_id: str, problems: list[Any], rows: list[int]
+def item_errors(
+    study_id: str, path: str, problems: list[Any], to_name: Any
 ) -> tuple[dict[str, list[str]], list[tuple[str | None, str]]]:
-    """The library's problems placed next to their fields, and all of them as listed (with
-    the field each links to)."""
+    """The library's problems with a list item placed next to their fields (`to_name` maps
+    the location after ``PATH.<i>.`` and the message to a field), and all of them as the
+    CLI prints them (with the field each links to)."""
     by_field: dict[str, list[str]] = {}
     listed: list[tuple[str | None, str]] = []
     for p in problems:
-        m = re.match(rf"^{re.escape(study_id)}: efficacy\.\d+\.?(.*)$", p.column or "")
-        name = _form_name(m.group(1), p.message, rows) if m else None
+        m = re.match(rf"^{re.escape(study_id)}: {re.escape(path)}\.\d+\.?(.*)$", p.column or "")
+        name = to_name(m.group(1), p.message) if m else None
         if name:
             by_field.setdefault(name, []).append(p.message)
         listed.append((name, str(p)))
@@ -1075,30 +1141,31 @@ def outcome_view(study_id: str, outcome: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.post("/extraction/{study_id}/outcome")
-async def outcome_save(study_id: str, request: Request) -> Response:
-    """Save the outcome form (new, or outcome `index` edited) through `save_outcome`; the
-    library's problems come back next to their fields, nothing stored."""
+async def save_list_item(
+    request: Request, study_id: str, path: str, item: dict[str, Any], to_name: Any, key: str
+) -> Response:
+    """Save a list item from a form through `save_item`: back to the page with the item's
+    number, or the page again (422) with the form as typed and the library's problems."""
     from fastapi.concurrency import run_in_threadpool
 
     from alsreview.errors import ValidationError
-    from alsreview.extraction.review import save_outcome
+    from alsreview.extraction.review import save_item
 
     session = session_of(request)
     form = await request.form()
-    outcome, rows = outcome_from_form(form)
     raw_index = str(form.get("index") or "").strip()
     index = int(raw_index) - 1 if raw_index.isdigit() else None
 
     def save() -> int:
-        return save_outcome(
-            request.app.state.project, study_id, outcome, index=index, reviewer=session.user.name
-        )
+        return save_item(
+            request.app.state.project, study_id, path, item, index=index,
+            reviewer=session.user.name,
+        )  # fmt: skip
 
     try:
         at = await run_in_threadpool(save)
     except ValidationError as exc:
-        by_field, listed = outcome_errors(study_id, exc.problems, rows)
+        by_field, listed = item_errors(study_id, path, exc.problems, to_name)
         state = blank_outcome_form(form_rows(form))
         state.update(
             values={k: str(v) for k, v in form.items() if k != "csrf_token"},
@@ -1106,7 +1173,10 @@ async def outcome_save(study_id: str, request: Request) -> Response:
             problems=listed,
             index=index + 1 if index is not None else None,
         )
-        context = await run_in_threadpool(extraction_context, request, study_id, "", state)
+        forms = {"outcome_form": state} if key == "saved" else {"ae_form": state}
+        context = await run_in_threadpool(
+            lambda: extraction_context(request, study_id, "", **forms)
+        )
         return render(
             request,
             "extraction_form.html",
@@ -1115,14 +1185,84 @@ async def outcome_save(study_id: str, request: Request) -> Response:
             title=f"Extraction: {study_id} (not saved)",
             **context,
         )
-    return back(f"/extraction/{study_id}?saved={at + 1}#outcomes")
+    anchor = "outcomes" if key == "saved" else "safety"
+    return back(f"/extraction/{study_id}?{key}={at + 1}#{anchor}")
+
+
+@router.post("/extraction/{study_id}/outcome")
+async def outcome_save(study_id: str, request: Request) -> Response:
+    """Save the outcome form (new, or outcome `index` edited) through `save_item`; the
+    library's problems come back next to their fields, nothing stored."""
+    form = await request.form()
+    outcome, rows = outcome_from_form(form)
+    return await save_list_item(
+        request, study_id, "efficacy", outcome,
+        lambda rest, message: _form_name(rest, message, rows), "saved",
+    )  # fmt: skip
 
 
 @router.post("/extraction/{study_id}/outcome/{number}/remove")
 def outcome_remove(study_id: str, number: int, request: Request) -> Response:
     """Remove outcome `number` (1-based, as the page numbers them) from your extraction."""
-    from alsreview.extraction.review import remove_outcome
+    from alsreview.extraction.review import remove_item
 
     session = session_of(request)
-    remove_outcome(request.app.state.project, study_id, number - 1, reviewer=session.user.name)
+    project = request.app.state.project
+    remove_item(project, study_id, "efficacy", number - 1, reviewer=session.user.name)
     return back(f"/extraction/{study_id}?removed={number}#outcomes")
+
+
+# -- extraction: adverse events ---------------------------------------------------------
+AE_PARTS = ("term", "serious", "related", "n_patients", "n_events", "severity", "note")
+YES_NO = [("yes", "yes"), ("no", "no")]
+
+
+def ae_form_values(event: dict[str, Any], index: int | None = None) -> dict[str, Any]:
+    """The adverse-event form filled with a stored event (evidence-format dict)."""
+    values = {}
+    for k in AE_PARTS:
+        v = event.get(k)
+        values[k] = ("yes" if v else "no") if isinstance(v, bool) else _text(v)
+    values["source"] = "; ".join(map(str, event.get("from", [])))
+    form = blank_outcome_form(0)
+    form.update(values=values, index=index)
+    return form
+
+
+def ae_from_form(form: Any) -> dict[str, Any]:
+    """The adverse event the form describes (blank parts left out, `source` split at ';');
+    yes/no are read as booleans by the evidence model."""
+    out: dict[str, Any] = {}
+    for k in AE_PARTS:
+        v = str(form.get(k) or "").strip()
+        if v:
+            out[k] = v
+    sources = [x.strip() for x in str(form.get("source") or "").split(";") if x.strip()]
+    if sources:
+        out["from"] = sources
+    return out
+
+
+def _ae_name(rest: str, message: str) -> str | None:
+    head = rest.split(".")[0] if rest else ""
+    return "source" if head == "from" else (head if head in AE_PARTS else None)
+
+
+@router.post("/extraction/{study_id}/adverse-event")
+async def adverse_event_save(study_id: str, request: Request) -> Response:
+    """Save the adverse-event form (new, or event `index` edited) through `save_item`."""
+    form = await request.form()
+    return await save_list_item(
+        request, study_id, "safety.adverse_events", ae_from_form(form), _ae_name, "ae_saved"
+    )
+
+
+@router.post("/extraction/{study_id}/adverse-event/{number}/remove")
+def adverse_event_remove(study_id: str, number: int, request: Request) -> Response:
+    """Remove adverse event `number` (1-based) from your extraction."""
+    from alsreview.extraction.review import remove_item
+
+    session = session_of(request)
+    project = request.app.state.project
+    remove_item(project, study_id, "safety.adverse_events", number - 1, reviewer=session.user.name)
+    return back(f"/extraction/{study_id}?ae_removed={number}#safety")
