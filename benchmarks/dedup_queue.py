@@ -9,6 +9,7 @@ table; timed apart) and lists the queue R times.  Both must return the same queu
 
     python benchmarks/dedup_queue.py [--records 50000] [--pairs 5000] [--runs 5]
         [--compare OTHER_SRC]     # e.g. `git archive main src | tar -x -C /tmp/before`
+        [--postgres]              # a new database on $ALSREVIEW_TEST_PG_URL, dropped after
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 PREVIOUS_HEAD = "0005_users_sessions"
 
 
-def build(root: Path, n_records: int, n_pairs: int) -> None:
+def build(root: Path, n_records: int, n_pairs: int, url: str | None = None) -> None:
     from alembic import command
 
     from alsreview.records.model import Record
@@ -38,7 +39,7 @@ def build(root: Path, n_records: int, n_pairs: int) -> None:
     from alsreview.store.events import log
     from alsreview.store.project import _alembic_config
 
-    project = Project.create(root)
+    project = Project.create(root, url=url)
     records = [
         Record(title=f"Benchmark report {i}", year=2000 + i % 25, source="bench", source_id=str(i))
         for i in range(n_records)
@@ -105,6 +106,12 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--compare", default=None, help="another checkout's src/ to time too")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a new database on $ALSREVIEW_TEST_PG_URL instead of SQLite (one database: the "
+        "compared checkout runs first, then this one migrates it)",
+    )
     parser.add_argument("--measure", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -114,7 +121,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
         t0 = time.perf_counter()
-        build(base, args.records, args.pairs)
+        url = None
+        if args.postgres:
+            from store_import import pg_database
+
+            url = pg_database(os.environ["ALSREVIEW_TEST_PG_URL"])
+        build(base, args.records, args.pairs, url)
         print(
             f"built {args.records} records, {args.pairs} pairs in {time.perf_counter() - t0:.1f} s"
         )
@@ -123,11 +135,12 @@ def main() -> None:
             "| wall per run (s) | pairs left | sha |"
         )
         print("|---|---:|---:|---:|---|---:|---|")
-        for label, src in (("this", here), ("compare", args.compare)):
+        for label, src in (("compare", args.compare), ("this", here)):
             if src is None:
                 continue
-            root = Path(tmp) / label
-            shutil.copytree(base, root)
+            root = base if url else Path(tmp) / label
+            if not url:
+                shutil.copytree(base, root)
             r = child(src, root, args.runs)
             wall = statistics.median(r["times"])
             cpu = statistics.median(r["cpu"])
@@ -135,6 +148,19 @@ def main() -> None:
                 f"| {label} ({src}) | {r['open']:.2f} | {wall:.3f} | {cpu:.3f} | "
                 f"{', '.join(f'{t:.3f}' for t in r['times'])} | {r['n']} | {r['sha']} |"
             )
+        if url:
+            drop_database(url)
+
+
+def drop_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = create_engine(os.environ["ALSREVIEW_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 if __name__ == "__main__":

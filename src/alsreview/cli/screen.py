@@ -40,9 +40,9 @@ def register(app: typer.Typer) -> None:
         from alsreview.store import Project
         from alsreview.store.decisions import check_stage
 
-        check_stage(stage)
+        at = check_stage(stage)
         with Project.open(project) as p:
-            ScreenApp(p, _who(reviewer), stage).run()
+            ScreenApp(p, _who(reviewer), at).run()
 
     @app.command("agreement")
     def agreement_command(

@@ -7,6 +7,7 @@ search log (PRISMA-S) and PRISMA 2020 counts (`alsreview.store.prisma`).
 
 from alsreview.sources.base import SearchRun
 from alsreview.store import appraisals as appraisals  # registers the appraisals table
+from alsreview.store.enums import Decision, Stage
 from alsreview.store.project import ImportResult, Project
 
-__all__ = ["ImportResult", "Project", "SearchRun"]
+__all__ = ["Decision", "ImportResult", "Project", "SearchRun", "Stage"]

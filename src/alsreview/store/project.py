@@ -20,7 +20,7 @@ as its first argument.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -30,11 +30,7 @@ from sqlalchemy.orm import Session
 from alsreview.errors import StoreError
 from alsreview.protocol import PROTOCOL_FILENAME, ReviewProtocol, bundled_protocol_text
 from alsreview.protocol import parse_protocol as _parse_protocol
-from alsreview.records.model import Record
-from alsreview.sources.base import SearchRun
-from alsreview.store import dedupqueue, events, imports, records, rounds, searchlog
-from alsreview.store.decisions import Settled
-from alsreview.store.dedupqueue import QueuedPair
+from alsreview.store import decisions, dedupqueue, events, imports, records, rounds, searchlog
 from alsreview.store.engine import (
     PROJECT_FILE,
     SQLITE_FILE,
@@ -48,11 +44,8 @@ from alsreview.store.engine import (
 )
 from alsreview.store.engine import alembic_config as _alembic_config
 from alsreview.store.events import current_actor
-from alsreview.store.importlock import OnWait
-from alsreview.store.imports import CHUNK, ImportResult, Match
-from alsreview.store.models import Event, Import, Meta, SearchLogEntry, utcnow
-from alsreview.store.records import DuplicateLink, RecordRow
-from alsreview.typealiases import JSONDict
+from alsreview.store.imports import CHUNK, ImportResult
+from alsreview.store.models import Meta, utcnow
 
 __all__ = [
     "CHUNK",
@@ -164,131 +157,39 @@ class Project:
     def checkpoint_dir(self) -> Path | None:
         return None if self.root is None else self.root / "checkpoints"
 
-    @property
-    def current_round(self) -> int:
-        return rounds.current_round(self)
+    # -- each responsibility's functions, bound as methods (project is their first argument)
+    current_round = property(rounds.current_round, doc="The current review round.")
+    start_update = rounds.start_update
 
-    def start_update(self, actor: str | None = None) -> int:
-        """Begin a living update: later imports belong to a new review round."""
-        return rounds.start_update(self, actor)
+    _log = staticmethod(events.log)  # (session, action, details, actor): in a transaction
+    log_event = events.log_event
+    events = events.events
 
-    # -- events (`alsreview.store.events`) ---------------------------------------------
-    def _log(self, s: Session, action: str, details: JSONDict, actor: str | None = None) -> None:
-        events.log(s, action, details, actor)
+    import_file = imports.import_file
+    import_records = imports.import_records
+    match = imports.match
+    imports = imports.imports
 
-    def log_event(self, action: str, details: JSONDict, actor: str | None = None) -> None:
-        """Append one event in its own transaction."""
-        events.log_event(self, action, details, actor)
+    log_search = searchlog.log_search
+    search_log = searchlog.search_log
 
-    def events(self) -> list[Event]:
-        return events.events(self)
+    duplicate_links = records.duplicate_links
+    records = records.records  # (after the other names taken from these modules)
 
-    # -- imports (`alsreview.store.imports`) and the search log ------------------------
-    def import_file(
-        self,
-        path: str | Path,
-        *,
-        format: str | None = None,
-        source: str | None = None,
-        dedup: str = "full",
-        actor: str | None = None,
-        on_wait: OnWait | None = None,
-    ) -> ImportResult:
-        """Read a file and import it in one transaction (`imports.import_file`)."""
-        return imports.import_file(
-            self, path, format=format, source=source, dedup=dedup, actor=actor, on_wait=on_wait
-        )
+    dedup_review_queue = dedupqueue.review_queue
+    dismiss_pair = dedupqueue.dismiss_pair
+    mark_duplicate = dedupqueue.mark_duplicate
 
-    def import_records(
-        self,
-        records: Sequence[Record],
-        *,
-        source: str,
-        label: str,
-        kind: str = "file",
-        sha256: str | None = None,
-        dedup: str = "full",
-        actor: str | None = None,
-        search: SearchRun | None = None,
-        progress: Callable[[int, int], None] | None = None,
-        on_wait: OnWait | None = None,
-    ) -> ImportResult:
-        """Import records in ONE transaction, linking duplicates against the whole project
-        (`imports.import_records` states the rules)."""
-        return imports.import_records(
-            self,
-            records,
-            source=source,
-            label=label,
-            kind=kind,
-            sha256=sha256,
-            dedup=dedup,
-            actor=actor,
-            search=search,
-            progress=progress,
-            on_wait=on_wait,
-        )
-
-    def match(self, records: Sequence[Record]) -> dict[int, Match]:
-        """Read-only: {index in `records`: (store id of the primary, reason)} for every record
-        that duplicates one already in the project (what an import would link)."""
-        return imports.match(self, records)
-
-    def imports(self) -> list[Import]:
-        return imports.imports(self)
-
-    def log_search(self, run: SearchRun, retrieved: int, import_id: int | None = None) -> None:
-        """Log a search that imported nothing (or whose import is logged separately)."""
-        searchlog.log_search(self, run, retrieved, import_id)
-
-    def search_log(self) -> list[SearchLogEntry]:
-        return searchlog.search_log(self)
-
-    # -- records and duplicates (`alsreview.store.records`, `.dedupqueue`) -------------
-    def records(self, *, primary_only: bool = False) -> list[RecordRow]:
-        """(store id, Record) for every stored record, in import order."""
-        return records.records(self, primary_only=primary_only)
-
-    def duplicate_links(self) -> list[DuplicateLink]:
-        """(record id, primary id, reason) for every record marked as a duplicate."""
-        return records.duplicate_links(self)
-
-    def dedup_review_queue(self) -> list[QueuedPair]:
-        """Borderline pairs (record id, record id, reason) that dedup left for a person,
-        minus those since linked (`mark_duplicate`) or dismissed (`dismiss_pair`)."""
-        return dedupqueue.review_queue(self)
-
-    def dismiss_pair(self, a: int, b: int, actor: str | None = None) -> None:
-        """Record that two look-alike records are different references."""
-        dedupqueue.dismiss_pair(self, a, b, actor)
-
-    def mark_duplicate(self, record_id: int, primary_id: int, reason: str) -> None:
-        """Link a record to its primary by hand (e.g. from the dedup review queue)."""
-        dedupqueue.mark_duplicate(self, record_id, primary_id, reason)
-
-    # -- screening (`alsreview.store.decisions`) ---------------------------------------
-    def screening_queue(self, round: int | None = None) -> list[RecordRow]:
-        """Records waiting for title/abstract screening: primaries nobody has voted on."""
-        from alsreview.store.decisions import screening_queue
-
-        return screening_queue(self, round)
+    screening_queue = decisions.screening_queue
+    latest_decisions = decisions.settled_decisions  # record id -> Settled(decision, reason)
 
     def add_decisions(
         self,
-        decisions: Iterable[tuple[int, str, str, str | None]],
+        votes: Iterable[tuple[int, str, str, str | None]],
         reviewer: str | None = None,
     ) -> int:
         """Store (record id, stage, decision, reason code) votes of one reviewer in one
         transaction (`alsreview.store.decisions.insert_votes` states the rules)."""
-        from alsreview.store.decisions import VoteIn, insert_votes
-
         who = reviewer or current_actor()
-        rows = [VoteIn(rid, stage, dec, who, reason) for rid, stage, dec, reason in decisions]
-        return len(insert_votes(self, rows, who))
-
-    def latest_decisions(self, stage: str) -> dict[int, Settled]:
-        """record id -> (decision, reason) settled at a stage: all reviewers agree (and
-        enough voted), or a resolved conflict (`alsreview.store.decisions`)."""
-        from alsreview.store.decisions import settled_decisions
-
-        return settled_decisions(self, stage)
+        rows = [decisions.VoteIn(rid, st, dec, who, why) for rid, st, dec, why in votes]
+        return len(decisions.insert_votes(self, rows, who))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
+from alsreview.store.enums import Decision, Stage
 from alsreview.typealiases import JSONDict
 from alsreview.web import accounts
 from alsreview.web.security import SESSION_COOKIE, client_key, owner_of, session_of
@@ -28,8 +29,11 @@ if TYPE_CHECKING:
     from alsreview.records.model import Record
 
 router = APIRouter(prefix="/api")
-Stage = Literal["title_abstract", "full_text"]
-DECISION_WORDS = {"include": "included", "exclude": "excluded", "maybe": "maybe"}
+DECISION_WORDS = {
+    "include": Decision.INCLUDED,
+    "exclude": Decision.EXCLUDED,
+    "maybe": Decision.MAYBE,
+}
 
 
 class LoginBody(BaseModel):
@@ -112,7 +116,7 @@ def record_json(record_id: int, record: Record) -> JSONDict:
 
 
 @router.get("/records/next", response_model=None)
-def next_record(request: Request, stage: Stage = "title_abstract") -> Response | JSONDict:
+def next_record(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> Response | JSONDict:
     from alsreview.screening import next_record as pick
 
     session = session_of(request)
@@ -148,7 +152,9 @@ def post_decision(body: DecisionBody, request: Request) -> JSONDict:
 
 
 @router.get("/records/{record_id}/decisions")
-def record_decisions(record_id: int, request: Request, stage: Stage = "title_abstract") -> JSONDict:
+def record_decisions(
+    record_id: int, request: Request, stage: Stage = Stage.TITLE_ABSTRACT
+) -> JSONDict:
     """The record's status and the votes the caller may see (own only while blinded)."""
     from alsreview.screening import record_status
 
@@ -158,7 +164,7 @@ def record_decisions(record_id: int, request: Request, stage: Stage = "title_abs
 
 
 @router.get("/conflicts")
-def get_conflicts(request: Request, stage: Stage = "title_abstract") -> list[JSONDict]:
+def get_conflicts(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> list[JSONDict]:
     from alsreview.screening import conflicts, is_blinded
 
     session = session_of(request)

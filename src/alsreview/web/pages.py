@@ -16,13 +16,13 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
 
 from alsreview.errors import AlsreviewError
+from alsreview.store.enums import Stage
 from alsreview.web import accounts
 from alsreview.web.api import check_login, login_response
 from alsreview.web.security import SESSION_COOKIE, owner_of, session_of
 
 router = APIRouter()
 STAGE_NAMES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
-Stage = Literal["title_abstract", "full_text"]
 _env = Environment(loader=PackageLoader("alsreview.web", "templates"), autoescape=True)
 templates = Jinja2Templates(env=_env)
 
@@ -242,7 +242,7 @@ def highlighted(request: Request, record: Any) -> dict[str, list[tuple[str, bool
 
 
 @router.get("/screen", response_class=HTMLResponse)
-def screen_page(request: Request, stage: Stage = "title_abstract") -> HTMLResponse:
+def screen_page(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> HTMLResponse:
     return render(
         request,
         "screen.html",
@@ -298,7 +298,7 @@ def screen_undo(request: Request, record_id: int = Form(), stage: Stage = Form()
 
 # -- conflicts --------------------------------------------------------------------------
 @router.get("/conflicts", response_class=HTMLResponse)
-def conflicts_page(request: Request, stage: Stage = "title_abstract") -> HTMLResponse:
+def conflicts_page(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> HTMLResponse:
     from alsreview.screening import conflicts, is_blinded
 
     session_of(request)
