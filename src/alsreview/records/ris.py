@@ -14,12 +14,13 @@ whole range, PMIDs in `AN` when `DB` is MEDLINE/PubMed, `WOS:` accession numbers
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from alsreview.errors import ImportFormatError
 from alsreview.records.decisions import parse_notes
 from alsreview.records.model import Record, normalise_doi
-from alsreview.records.textfile import decode_export
+from alsreview.records.textfile import decode_export, iter_lines
 from alsreview.typealiases import JSONDict
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])\s{1,2}-(?: (.*)|\s*)$")
@@ -49,12 +50,13 @@ TYPE_NAMES = {
 }
 
 
-def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[str, str, int]]]]:
-    """[(line of TY, [(tag, value, line), ...]), ...]; continuation lines appended."""
-    records: list[tuple[int, list[tuple[str, str, int]]]] = []
+def _split_records(text: str, path: str | None) -> Iterator[tuple[int, list[tuple[str, str, int]]]]:
+    """(line of TY, [(tag, value, line), ...]) of each record as soon as its ER is read;
+    continuation lines appended."""
+    n_records = 0
     current: list[tuple[str, str, int]] | None = None
     start = 0
-    for lineno, raw in enumerate(text.split("\n"), start=1):
+    for lineno, raw in iter_lines(text):
         line = raw.rstrip()
         m = _TAG.match(line)
         if m is None:
@@ -68,7 +70,7 @@ def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[st
                     path,
                     f"text outside a record (expected 'TY  - '): {stripped[:60]!r}",
                     line=lineno,
-                    record=len(records) + 1,
+                    record=n_records + 1,
                 )
             if current:
                 tag, value, at = current[-1]
@@ -81,19 +83,20 @@ def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[st
                     path,
                     "new 'TY' before the previous record's 'ER'",
                     line=lineno,
-                    record=len(records) + 1,
+                    record=n_records + 1,
                 )
             if not value:
                 raise ImportFormatError(
-                    path, "'TY' without a reference type", line=lineno, record=len(records) + 1
+                    path, "'TY' without a reference type", line=lineno, record=n_records + 1
                 )
             current, start = [("TY", value, lineno)], lineno
         elif tag == "ER":
             if current is None:
                 raise ImportFormatError(
-                    path, "'ER' without a 'TY'", line=lineno, record=len(records) + 1
+                    path, "'ER' without a 'TY'", line=lineno, record=n_records + 1
                 )
-            records.append((start, current))
+            n_records += 1
+            yield start, current
             current = None
         else:
             if current is None:
@@ -101,7 +104,7 @@ def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[st
                     path,
                     f"tag {tag!r} outside a record (before 'TY')",
                     line=lineno,
-                    record=len(records) + 1,
+                    record=n_records + 1,
                 )
             current.append((tag, value, lineno))
     if current is not None:
@@ -109,11 +112,10 @@ def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[st
             path,
             "last record is not closed by 'ER  - ' (file truncated?)",
             line=start,
-            record=len(records) + 1,
+            record=n_records + 1,
         )
-    if not records:
+    if not n_records:
         raise ImportFormatError(path, "no RIS records (no 'TY  - ' line)")
-    return records
 
 
 def _first(fields: dict[str, list[str]], *tags: str) -> str:
