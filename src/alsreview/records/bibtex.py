@@ -10,11 +10,11 @@ unparsed one raises `ImportFormatError` with its line.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from alsreview.errors import ImportFormatError
 from alsreview.records.model import Record
 from alsreview.records.textfile import decode_export
+from alsreview.typealiases import JSONDict
 
 _ENTRY = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s]*)", re.MULTILINE)
 _NON_ENTRIES = {"comment", "string", "preamble"}
@@ -88,7 +88,7 @@ def parse_bibtex(data: bytes | str, path: str | None = None) -> list[Record]:
     return out
 
 
-def _to_record(entry: dict[str, Any], number: int, line: int | None) -> Record:
+def _to_record(entry: JSONDict, number: int, line: int | None) -> Record:
     def get(*keys: str) -> str:
         for key in keys:
             if entry.get(key):
@@ -103,7 +103,7 @@ def _to_record(entry: dict[str, Any], number: int, line: int | None) -> Record:
     pmid = get("pmid")
     if not pmid and get("eprinttype").lower() == "pubmed":
         pmid = get("eprint")
-    extra: dict[str, Any] = {"bibtex_type": kind}
+    extra: JSONDict = {"bibtex_type": kind}
     if line is not None:
         extra["line"] = line
     return Record(

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from alsreview.errors import ImportFormatError
 from alsreview.records.model import Record
 from alsreview.records.textfile import decode_export, iter_lines
+from alsreview.typealiases import JSONDict
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*- (.*)$|^([A-Z][A-Z0-9]{0,3})\s*-$")
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
@@ -181,7 +181,7 @@ def _to_record(items: list[tuple[str, str]], path: str | None, number: int, line
     sections = split_structured_abstract(abstract)
     dp = first("DP")
     m = _YEAR.search(dp) or _YEAR.search(first("DEP", "EDAT"))
-    extra: dict[str, Any] = {}
+    extra: JSONDict = {}
     links = []
     for tag, kind in _LINK_TAGS.items():
         for value in fields.get(tag, []):

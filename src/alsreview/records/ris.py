@@ -21,6 +21,7 @@ from alsreview.errors import ImportFormatError
 from alsreview.records.decisions import parse_notes
 from alsreview.records.model import Record, normalise_doi
 from alsreview.records.textfile import decode_export, iter_lines
+from alsreview.typealiases import JSONDict
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])\s{1,2}-(?: (.*)|\s*)$")
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
@@ -174,7 +175,7 @@ def _to_record(fields: dict[str, list[str]], number: int) -> Record:
     db = " ".join(_all(fields, "DB", "DP")).lower()
     accession = _first(fields, "AN")
     pmid = None
-    extra: dict[str, Any] = {"ris_type": ris_type}
+    extra: JSONDict = {"ris_type": ris_type}
     if accession:
         extra["accession_number"] = accession
         if re.fullmatch(r"(?:PMID:?\s*)?\d{1,9}", accession, re.IGNORECASE) and (
@@ -259,12 +260,12 @@ _TYPE_BACK = {
 }
 
 
-def record_to_ris_dict(rec: Record) -> dict[str, Any]:
+def record_to_ris_dict(rec: Record) -> JSONDict:
     """A rispy reference dict; decision and labels go into N1 as `alsreview-...` lines."""
     ris_type = rec.extra.get("ris_type") or next(
         (_TYPE_BACK[p] for p in rec.publication_types if p in _TYPE_BACK), "JOUR"
     )
-    ref: dict[str, Any] = {"type_of_reference": ris_type}
+    ref: JSONDict = {"type_of_reference": ris_type}
 
     def put(key: str, value: Any) -> None:
         # every value on one line: a newline would start a new tag, or a new record

@@ -16,9 +16,9 @@ random records in each training set (Cormack & Grossman's BMI).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -139,7 +139,9 @@ class Ranker:
         w = np.where(labels == 1, 1.0, n1 / (POSITIVE_WEIGHT * n0))
         return rows, labels, w * len(labels) / w.sum()
 
-    def scores(self, labelled: Sequence[int], labels: Sequence[int]) -> tuple[np.ndarray, str]:
+    def scores(
+        self, labelled: Sequence[int] | np.ndarray, labels: Sequence[int] | np.ndarray
+    ) -> tuple[np.ndarray, str]:
         """Relevance of every text given (index, label) pairs; also what produced it."""
         idx = np.asarray(labelled, dtype=int)
         y = np.asarray(labels, dtype=int)
@@ -165,10 +167,14 @@ class Ranker:
         return np.asarray(sims, dtype=float), "protocol"
 
 
+#: a record key (id, row number): anything hashable
+K = TypeVar("K", bound=Hashable)
+
+
 def rank(
     ranker: Ranker,
-    keys: Sequence[Any],
-    labels: Mapping[Any, int],
+    keys: Sequence[K],
+    labels: Mapping[K, int],
 ) -> Ranking:
     """Order the unlabelled keys (one per text of `ranker`) by score; ties by position."""
     pos = {k: i for i, k in enumerate(keys)}

@@ -34,6 +34,7 @@ from alsreview.records.model import Record
 from alsreview.store.enums import Decision, Stage
 from alsreview.store.models import DecisionRow, Meta, Resolution, StoredRecord, utcnow
 from alsreview.store.records import RecordRow
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     from alsreview.store.project import Project
@@ -45,9 +46,9 @@ METHODS = ("third_reviewer", "consensus")
 STATUSES = ("pending", "agreed", "conflict", "resolved")
 
 
-def _plain(row: Any) -> dict[str, Any]:
+def _plain(row: Any) -> JSONDict:
     """A stored row as JSON-ready values: tuples as lists, times in ISO 8601."""
-    out: dict[str, Any] = {}
+    out: JSONDict = {}
     for f in fields(row):
         value = getattr(row, f.name)
         if isinstance(value, tuple):
@@ -93,7 +94,7 @@ class Vote:
     origin: str
     created_at: dt.datetime
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return _plain(self)
 
 
@@ -111,7 +112,7 @@ class ResolutionRow:
     why: str
     created_at: dt.datetime
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return _plain(self)
 
 
@@ -136,7 +137,7 @@ class RecordStatus:
     def settled(self) -> bool:
         return self.status in ("agreed", "resolved")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "record_id": self.record_id,
             "stage": self.stage,

@@ -12,9 +12,12 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alsreview.errors import AlsreviewError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def is_loopback(host: str) -> bool:
@@ -54,7 +57,7 @@ def default_workers() -> int:
     return max(1, min(cores, 4))
 
 
-def app_from_environment() -> Any:
+def app_from_environment() -> FastAPI:
     """The app of one worker process (uvicorn's factory): opens the project named in
     `CONFIG_ENV` and builds the ranking's text features before the first request."""
     from alsreview.screening.ranking import project_ranker
