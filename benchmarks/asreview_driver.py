@@ -2,7 +2,8 @@
 Python of ASReview's own virtual environment, see screening_vs_asreview.py).
 
     python asreview_driver.py DATA.csv SEED PRIOR_IDX...   ->  JSON on stdout:
-    {"order": [row indices in screening order, priors first], "seconds": ..., "ai": ...}
+    {"order": [row indices in screening order, priors first], "seconds": ...,
+     "cpu_seconds": ..., "ai": ..., "asreview": version}
 
 Mirrors `asreview simulate DATA.csv --prior-idx ... --seed SEED` (default AI, top-down
 until the model can be fitted, then the default cycle until the last relevant record).
@@ -14,6 +15,7 @@ import json
 import sys
 import time
 
+import asreview
 import numpy as np
 from asreview import load_dataset
 from asreview.learner import ActiveLearningCycle
@@ -27,6 +29,7 @@ def main() -> None:
     path, seed, priors = sys.argv[1], int(sys.argv[2]), [int(i) for i in sys.argv[3:]]
     np.random.seed(seed)
     start = time.perf_counter()
+    cpu0 = time.process_time()
     config = get_ai_config()
     with load_dataset(path, dataset_id="bench") as db:
         cycles = [
@@ -44,7 +47,10 @@ def main() -> None:
         sim.review()
         order = [int(i) for i in sim._results["record_id"]]
     seconds = time.perf_counter() - start
-    json.dump({"order": order, "seconds": seconds, "ai": config["name"]}, sys.stdout)
+    cpu = time.process_time() - cpu0
+    out = {"order": order, "seconds": seconds, "cpu_seconds": cpu, "ai": config["name"]}
+    out["asreview"] = asreview.__version__
+    json.dump(out, sys.stdout)
 
 
 if __name__ == "__main__":

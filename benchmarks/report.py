@@ -108,7 +108,7 @@ def main() -> None:
             f"{statistics.median(w for w, _ in rows):.2f} s | "
             f"{statistics.median(c for _, c in rows):.2f} s |"
         )
-    print(f"| import `alsreview.cli` (what `--help` pays) | {cli[0][0] / 1e6:.3f} s | |")
+    print(f"| import `alsreview.cli` (no Typer until a command runs) | {cli[0][0] / 1e6:.3f} s | |")
     print(
         "| heaviest top-level imports of a report run | "
         + ", ".join(f"{m} {t / 1e6:.2f} s" for t, m in full[:5])

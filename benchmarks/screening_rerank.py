@@ -12,6 +12,7 @@ unlabelled ones, i.e. what `next_record` does after each decision.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,23 +41,26 @@ def main() -> None:
     while len(texts) < args.n:
         texts += base[: args.n - len(texts)]
     texts = texts[: args.n]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     ranker = Ranker(texts)
-    build = time.perf_counter() - t0
-    print(f"{args.n} records, features {ranker.X.shape[1]}: built in {build:.2f} s (once)")
+    build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"{args.n} records, features {ranker.X.shape[1]}: built in {build:.2f} s "
+          f"(CPU {build_cpu:.2f} s; once)")  # fmt: skip
     rng = np.random.default_rng(1)
     keys = list(range(args.n))
     for m in args.labelled:
         idx = rng.choice(args.n, m, replace=False)
         labels = {int(i): int(k < max(2, m // 10)) for k, i in enumerate(idx)}
-        times = []
+        times, cpu = [], []
         for _ in range(args.reps):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             rank(ranker, keys, labels)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         print(
             f"  {m:5d} labelled: re-rank median {np.median(times):.3f} s, "
-            f"max {max(times):.3f} s ({args.reps} runs)"
+            f"max {max(times):.3f} s; CPU median {np.median(cpu):.3f} s, max {max(cpu):.3f} s "
+            f"({args.reps} runs, load average {os.getloadavg()[0]:.1f})"
         )
 
 

@@ -1,17 +1,31 @@
 """Benchmark: 8 reviewers screening through the web API at once (issue 14 load target).
 
 Run: nice python benchmarks/web_load.py [--seconds 60] [--records 2000] [--backend sqlite]
-     [--backend postgresql]   (PostgreSQL from $ALSREVIEW_TEST_PG_URL; a fresh database)
+     [--backend postgresql] [--workers N] [--pace S]
+     (PostgreSQL from $ALSREVIEW_TEST_PG_URL, in a fresh database that is dropped after)
 
-For each backend: a project with `--records` real references (the first rows of a labelled
-screening set in ../shared/data/screening/, or of Cohen_2006_ADHD.csv), eight reviewer
-accounts and dual screening; `alsreview serve` in its own process on loopback; this process
-then runs eight reviewers (one thread and one HTTP connection each) that log in and loop
-GET /api/records/next -> POST /api/decisions (the data set's label as the decision) for
-`--seconds`.  Afterwards every 201 is checked against the store: no decision lost, none
-duplicated.  Prints p50/p95/max latency of both calls and decisions per second.
+What it simulates.  For each backend: a project with `--records` real references (the
+first titled rows of Cohen_2006_ADHD.csv from ../shared/data/screening/), eight reviewer
+accounts and dual screening (two votes settle a record).  `alsreview serve` runs in its
+own process (its default worker count unless `--workers`) on loopback.  This process runs
+eight reviewers, one thread and one keep-alive HTTP connection each, that log in and
+repeat GET /api/records/next (the active-learning ranking, refitted on the reviewer's own
+labels) -> POST /api/decisions (the data set's label as the decision):
+
+* `stress` (default; the strict reading of the target): closed loop, no think time: each
+  reviewer sends the next request the moment the previous answer arrives, so the server
+  is never idle and every request may queue behind the seven others' requests.
+* `paced` (`--pace S`): each reviewer starts one cycle every S seconds (starts spread over
+  the first S seconds), like a person who reads a record for S seconds.
+
+Afterwards every 201 is checked against the store: no decision lost, none duplicated.
+Measured: p50/p95/max latency of both calls as the client sees them, decisions per
+second, the server processes' CPU time per decision cycle (next + post, HTTP included,
+from /proc), and, in this process without HTTP, the CPU time of one `next_record` and one
+`decide` on the same store after the run.  The machine's 1-minute load average is printed
+at the start and end of each run: other work on the machine inflates every latency.
 Targets (issue 14): p95 under 100 ms for posting a decision, under 200 ms for the next
-ranked record.
+ranked record, on both backends.  Prints a Markdown table ready for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -90,20 +104,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(directory: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "alsreview", "serve", str(directory), "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+def start_server(
+    directory: Path, port: int, env: dict[str, str], workers: int | None
+) -> tuple[subprocess.Popen, float]:
+    """`alsreview serve` in its own process; (process, seconds until it answered)."""
+    cmd = [sys.executable, "-m", "alsreview", "serve", str(directory), "--port", str(port)]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     import httpx
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # each worker imports scikit-learn and fits TF-IDF
     while time.monotonic() < deadline:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
-            return proc
+            httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
+            return proc, time.perf_counter() - t0
         except httpx.TransportError:
             if proc.poll() is not None:
                 raise RuntimeError(proc.stderr.read().decode()) from None
@@ -112,10 +128,44 @@ def start_server(directory: Path, port: int, env: dict[str, str]) -> subprocess.
     raise RuntimeError("server did not start")
 
 
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    tree, total, grew = {pid}, 0.0, True
+    while grew:
+        more = {p for p, (parent, _) in stats.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    for p in tree:
+        total += stats.get(p, (0, 0.0))[1]
+    return total
+
+
 class Reviewer(threading.Thread):
-    def __init__(self, base: str, name: str, labels: dict[int, int], stop_at: float) -> None:
+    """One simulated reviewer: log in, then next -> post until `stop_at` (closed loop), or
+    one such cycle every `pace` seconds (paced)."""
+
+    def __init__(
+        self,
+        base: str,
+        name: str,
+        labels: dict[int, int],
+        stop_at: float,
+        pace: float = 0.0,
+        offset: float = 0.0,
+    ) -> None:
         super().__init__(daemon=True)
         self.base, self.name, self.labels, self.stop_at = base, name, labels, stop_at
+        self.pace, self.offset = pace, offset
         self.next_ms: list[float] = []
         self.post_ms: list[float] = []
         self.posted: list[int] = []
@@ -131,7 +181,15 @@ class Reviewer(threading.Thread):
             )
             r.raise_for_status()
             headers = {"X-CSRF-Token": r.json()["csrf_token"]}
-            while time.monotonic() < self.stop_at:
+            start = time.monotonic() + self.offset
+            cycle = 0
+            while True:
+                if self.pace:  # the next cycle starts on this reviewer's own clock
+                    due = start + cycle * self.pace
+                    time.sleep(max(0.0, due - time.monotonic()))
+                if time.monotonic() >= self.stop_at:
+                    break
+                cycle += 1
                 t0 = time.perf_counter()
                 r = c.get("/api/records/next", params={"stage": "title_abstract"})
                 self.next_ms.append((time.perf_counter() - t0) * 1000)
@@ -163,19 +221,24 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
-def check_store(directory: Path, env_url: str | None, reviewers: list[Reviewer]) -> str:
-    """Every 201 is one stored row, and no (record, reviewer) pair is stored twice."""
+def _open(directory: Path, url: str | None):
     from alsreview.store import Project
-    from alsreview.store.decisions import vote_history
 
-    if env_url:
-        os.environ["ALSREVIEW_DB_URL"] = env_url
+    if url:
+        os.environ["ALSREVIEW_DB_URL"] = url
     try:
-        with Project.open(directory) as p:
-            rows = vote_history(p, "title_abstract")
+        return Project.open(directory)
     finally:
         os.environ.pop("ALSREVIEW_DB_URL", None)
-    stored = {}
+
+
+def check_store(directory: Path, url: str | None, reviewers: list[Reviewer]) -> str:
+    """Every 201 is one stored row, and no (record, reviewer) pair is stored twice."""
+    from alsreview.store.decisions import vote_history
+
+    with _open(directory, url) as p:
+        rows = vote_history(p, "title_abstract")
+    stored: dict[str, list[int]] = {}
     for v in rows:
         stored.setdefault(v.reviewer, []).append(v.record_id)
     problems = []
@@ -185,11 +248,45 @@ def check_store(directory: Path, env_url: str | None, reviewers: list[Reviewer])
             problems.append(f"{rv.name}: {len(rv.posted)} accepted, {len(got)} stored")
         if len(set(got)) != len(got):
             problems.append(f"{rv.name}: a record decided twice")
-    return "; ".join(problems) or "none lost, none duplicated"
+    return "; ".join(problems) or "none"
+
+
+def in_process_cpu(
+    directory: Path, url: str | None, names: list[str], labels: dict[int, int], n: int = 24
+) -> tuple[float, float]:
+    """(CPU ms of one next_record, of one decide) in this process, no HTTP: the service
+    cost of a request, after a warm-up call (features and caches built)."""
+    from alsreview.screening import decide, next_record
+
+    with _open(directory, url) as p:
+        next_record(p, names[0], "title_abstract")  # warm: ranking features, vote cache
+        t_next = t_post = 0.0
+        done = 0
+        for i in range(n):
+            who = names[i % len(names)]
+            c0 = time.process_time()
+            found = next_record(p, who, "title_abstract")
+            c1 = time.process_time()
+            if found is None:
+                continue
+            word = "included" if labels.get(found.record_id) else "excluded"
+            decide(p, who, found.record_id, "title_abstract", word)
+            t_next += c1 - c0
+            t_post += time.process_time() - c1
+            done += 1
+    if not done:
+        return float("nan"), float("nan")
+    return t_next / done * 1000, t_post / done * 1000
 
 
 def run_backend(
-    backend: str, seconds: float, n_records: int, data: Path, n_reviewers: int = N_REVIEWERS
+    backend: str,
+    seconds: float,
+    n_records: int,
+    data: Path,
+    n_reviewers: int = N_REVIEWERS,
+    workers: int | None = None,
+    pace: float = 0.0,
 ) -> dict:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -209,33 +306,43 @@ def run_backend(
         with eng.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    names = make_project(directory, url, records, n_reviewers)
-    port = free_port()
-    server = start_server(directory, port, env)
     try:
-        load_before = loadavg()
-        stop_at = time.monotonic() + seconds
-        base = f"http://127.0.0.1:{port}"
-        reviewers = [Reviewer(base, n, labels, stop_at) for n in names]
-        t0 = time.perf_counter()
-        for r in reviewers:
-            r.start()
-        for r in reviewers:
-            r.join()
-        elapsed = time.perf_counter() - t0
-        load = f"{load_before}/{loadavg()}"
+        names = make_project(directory, url, records, n_reviewers)
+        port = free_port()
+        server, startup = start_server(directory, port, env, workers)
+        try:
+            load_before = loadavg()
+            stop_at = time.monotonic() + seconds
+            base = f"http://127.0.0.1:{port}"
+            reviewers = [
+                Reviewer(base, n, labels, stop_at, pace, pace * i / len(names))
+                for i, n in enumerate(names)
+            ]
+            cpu0 = process_tree_cpu(server.pid)
+            t0 = time.perf_counter()
+            for r in reviewers:
+                r.start()
+            for r in reviewers:
+                r.join()
+            elapsed = time.perf_counter() - t0
+            server_cpu = process_tree_cpu(server.pid) - cpu0
+            load = f"{load_before} / {loadavg()}"
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+        integrity = check_store(directory, url, reviewers)
+        cpu_next, cpu_post = in_process_cpu(directory, url, names, labels)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    integrity = check_store(directory, url, reviewers)
-    if admin:
-        with eng.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if admin:
+            with eng.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     next_ms = [x for r in reviewers for x in r.next_ms]
     post_ms = [x for r in reviewers for x in r.post_ms]
     posted = sum(len(r.posted) for r in reviewers)
     return {
         "backend": backend,
+        "mode": f"paced, 1 per {pace:g} s" if pace else "stress",
+        "workers": workers or "default",
         "records": len(records),
         "seconds": elapsed,
         "decisions": posted,
@@ -246,6 +353,10 @@ def run_backend(
         "post_p50": pct(post_ms, 50),
         "post_p95": pct(post_ms, 95),
         "post_max": max(post_ms, default=float("nan")),
+        "server_cpu_ms": server_cpu / max(posted, 1) * 1000,
+        "cpu_next": cpu_next,
+        "cpu_post": cpu_post,
+        "startup": startup,
         "errors": sum(len(r.errors) for r in reviewers),
         "error_sample": next((r.errors[0] for r in reviewers if r.errors), ""),
         "finished_early": sum(r.finished for r in reviewers),
@@ -255,35 +366,63 @@ def run_backend(
     }
 
 
+HEADER = (
+    "| backend | mode | server workers | reviewers | decisions | decisions/s "
+    "| next p50 / p95 / max (ms) | post p50 / p95 / max (ms) "
+    "| server CPU per decision (ms) | in-process CPU next / post (ms) "
+    "| errors | lost or duplicated | load avg start / end |"
+)
+
+
+def row(r: dict) -> str:
+    return (
+        f"| {r['backend']} | {r['mode']} | {r['workers']} | {r['reviewers']} "
+        f"| {r['decisions']} in {r['seconds']:.0f} s | {r['throughput']:.1f} "
+        f"| {r['next_p50']:.0f} / {r['next_p95']:.0f} / {r['next_max']:.0f} "
+        f"| {r['post_p50']:.0f} / {r['post_p95']:.0f} / {r['post_max']:.0f} "
+        f"| {r['server_cpu_ms']:.1f} | {r['cpu_next']:.1f} / {r['cpu_post']:.1f} "
+        f"| {r['errors']} | {r['integrity']} | {r['load']} |"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--records", type=int, default=2000)
     ap.add_argument("--backend", action="append", choices=["sqlite", "postgresql"])
     ap.add_argument("--reviewers", type=int, default=N_REVIEWERS)
+    ap.add_argument("--workers", type=int, help="alsreview serve --workers (default: its own)")
+    ap.add_argument(
+        "--pace", type=float, default=0.0, help="seconds per decision cycle (0: stress)"
+    )
     ap.add_argument("--data", type=Path, default=DATA / "Cohen_2006_ADHD.csv")
     args = ap.parse_args()
     backends = args.backend or ["sqlite", "postgresql"]
+    from alsreview.web.server import default_workers
+
     print(
-        f"# {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; {args.reviewers} reviewers, {args.seconds:.0f} s, "
-        f"data {args.data.name}"
+        f"<!-- {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"{args.reviewers} reviewers, {args.seconds:.0f} s per backend, data {args.data.name}; "
+        f"alsreview serve default workers here: {default_workers()} -->"
     )
-    print(
-        "backend     records decisions  dec/s  next p50  next p95  next max  post p50  "
-        "post p95  post max  errors  load avg (start/end)  integrity"
-    )
+    print(HEADER)
+    print("|" + "---|" * HEADER.count(" | ") + "---|")
+    sys.stdout.flush()
+    notes = []
     for b in backends:
-        r = run_backend(b, args.seconds, args.records, args.data, args.reviewers)
-        print(
-            f"{r['backend']:<11} {r['records']:>7} {r['decisions']:>9} {r['throughput']:>6.1f}"
-            f" {r['next_p50']:>7.0f}ms {r['next_p95']:>7.0f}ms {r['next_max']:>7.0f}ms"
-            f" {r['post_p50']:>7.0f}ms {r['post_p95']:>7.0f}ms {r['post_max']:>7.0f}ms"
-            f" {r['errors']:>7}  {r['load']:>20}  {r['integrity']}"
+        r = run_backend(
+            b, args.seconds, args.records, args.data, args.reviewers, args.workers, args.pace
         )
-        if r["error_sample"]:
-            print(f"  first error: {r['error_sample']}")
+        print(row(r))
         sys.stdout.flush()
+        notes.append(f"{b}: server answered {r['startup']:.1f} s after it was started")
+        if r["finished_early"]:
+            notes.append(f"{b}: {r['finished_early']} reviewers ran out of records")
+        if r["error_sample"]:
+            notes.append(f"{b}: first error: {r['error_sample']}")
+    for n in notes:
+        print(f"<!-- {n} -->")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ LEVELS: dict[str, int] = {
     "__main__": 6,
     "errors": 0,
     "results": 0,
+    "typealiases": 0,
     "exports": 0,
     "inputs": 0,
     "records": 1,

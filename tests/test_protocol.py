@@ -1,22 +1,32 @@
 """The review protocol: the bundled ALS protocol carries the two reviews' facts; bad files
-give errors that name the file, the key or the line."""
+give errors that name the file, the key or the line.
+
+The file format (issue 9 part 5): pydantic models give protocol.toml a JSON Schema; the
+committed schema is the generated one, the bundled protocol (the one `alsreview init` and the
+example project write) validates against it, and the schema and the parser agree."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tomllib
+from importlib import resources
 
+import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alsreview.errors import ImportFormatError, ValidationError
 from alsreview.protocol import (
+    PROTOCOL_FILENAME,
     bundled_protocol_text,
     default_protocol,
     load_protocol,
     parse_protocol,
 )
+from alsreview.protocol.schema import protocol_json_schema
+from alsreview.store import Project
 
 MINIMAL = """
 [review]
@@ -164,3 +174,86 @@ def tomli_w_review(review: dict) -> str:
         value = json.dumps(v, ensure_ascii=False)
         lines.append(f"{k} = {value.lower() if isinstance(v, bool) else value}")
     return "\n".join(lines) + "\n"
+
+
+DATA = resources.files("alsreview.data")
+
+
+def _schema() -> dict:
+    return json.loads(DATA.joinpath("protocol.schema.json").read_text("utf-8"))
+
+
+def _as_json(toml_text: str) -> dict:
+    """TOML read into JSON values (dates as ISO strings), as a schema validator sees it."""
+    return json.loads(json.dumps(tomllib.loads(toml_text), default=str))
+
+
+def _schema_accepts(toml_text: str) -> bool:
+    return jsonschema.Draft202012Validator(_schema()).is_valid(_as_json(toml_text))
+
+
+def test_committed_schema_is_current():
+    assert _schema() == protocol_json_schema(), (
+        "regenerate: alsreview protocol schema > src/alsreview/data/protocol.schema.json"
+    )
+    jsonschema.Draft202012Validator.check_schema(_schema())
+
+
+def test_bundled_protocol_validates_against_the_schema():
+    jsonschema.validate(_as_json(bundled_protocol_text()), _schema())
+
+
+def test_a_new_projects_protocol_validates(tmp_path):
+    """`alsreview init` and the example project write the bundled protocol."""
+    Project.create(tmp_path / "p").close()
+    text = (tmp_path / "p" / PROTOCOL_FILENAME).read_text("utf-8")
+    jsonschema.validate(_as_json(text), _schema())
+    assert parse_protocol(text).title
+
+
+BAD = {
+    "unknown key": MINIMAL.replace('title = "T"', 'title = "T"\ntitel = "T"'),
+    "no search": MINIMAL.replace(
+        '[[search]]\nsource = "pubmed"\nquery = "(als) AND (stem cells)"', ""
+    ),
+    "unknown source": MINIMAL.replace('source = "pubmed"', 'source = "altavista"'),
+    "bad code": MINIMAL.replace('code = "review"', 'code = "Bad Code"'),
+    "empty title": MINIMAL.replace('title = "T"', 'title = "  "'),
+    "title a number": MINIMAL.replace('title = "T"', "title = 3"),
+    "no inclusion": MINIMAL.replace('inclusion = ["humans"]', "inclusion = []"),
+    "missing pico": MINIMAL.replace('[pico]\npopulation = "ALS"', '[other]\npopulation = "ALS"'),
+    "outcome not text": MINIMAL.replace('outcomes = ["ALSFRS-R"]', "outcomes = [1]"),
+}
+
+
+@pytest.mark.parametrize("text", BAD.values(), ids=BAD.keys())
+def test_schema_and_parser_both_refuse(text):
+    assert not _schema_accepts(text)
+    with pytest.raises(ValidationError) as err:
+        parse_protocol(text, path="p.toml")
+    assert all(p.file == "p.toml" and p.column for p in err.value.problems)
+
+
+def test_unknown_key_is_named():
+    with pytest.raises(ValidationError, match=r"column review\.titel: unknown key"):
+        parse_protocol(BAD["unknown key"], path="p.toml")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["title", "question", "languages", "origin"]),
+        st.one_of(
+            st.integers(),
+            st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=8),
+            st.lists(st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=3)),
+        ),
+    )
+)
+def test_what_the_parser_accepts_the_schema_accepts(review):
+    text = tomli_w_review(review) + "\n[pico]" + MINIMAL.split("[pico]", 1)[1]
+    try:
+        parse_protocol(text, path="x.toml")
+    except ValidationError:
+        return
+    assert _schema_accepts(text)

@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from alsreview.errors import Problem, ValidationError
+from alsreview.typealiases import JSONDict, JSONValue
 
 __all__ = [
     "NOT_REPORTED",
@@ -355,9 +356,9 @@ class PrismaFlow:
         return "\n".join(lines)
 
     # ---- plain data (JSON)
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """A JSON-ready dict; `PrismaFlow.from_dict(flow.to_dict()) == flow`."""
-        out: dict[str, Any] = {}
+        out: JSONDict = {}
         for f in fields(self):
             v = getattr(self, f.name)
             if isinstance(v, OtherMethods | PreviousReview):
@@ -366,7 +367,7 @@ class PrismaFlow:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> PrismaFlow:
+    def from_dict(cls, data: Mapping[str, JSONValue], *, source: str | None = None) -> PrismaFlow:
         """Build from a dict (e.g. the evidence base's `prisma` entry). Unknown keys,
         wrong types and negative counts raise `ValidationError` naming the key and `source`."""
         if not isinstance(data, Mapping):

@@ -4,7 +4,8 @@ In: a frozen dataclass that mixes in :class:`Result` and defines ``summary()`` (
 Out: ``repr(res)`` is that summary, ``res.summary_frame()`` a pandas DataFrame (by default
 one row of the scalar fields; results with a table override it), ``res._repr_html_()`` the
 frame as an HTML table for Jupyter, and ``res.to_dict()`` generated from the dataclass
-fields (numpy arrays as lists, NaN kept, nested results as dicts).  ``_dict_keys`` selects
+fields (numpy arrays as lists, DataFrames as lists of row dicts, NaN kept, nested results and
+dataclasses as dicts).  ``_dict_keys`` selects
 and renames the exported fields, e.g. ``("zval", ("inf", "is_infl"))``.
 
 Also the package's one confidence-level convention: ``level`` is a percentage (``95``), as in
@@ -18,9 +19,13 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from alsreview.errors import ValidationError
+from alsreview.typealiases import JSONDict, JSONValue
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Result", "check_level", "plain"]
 
@@ -43,10 +48,14 @@ def check_level(level: float) -> float:
     return value
 
 
-def plain(obj: Any) -> Any:
+def plain(obj: object) -> JSONValue:
     """JSON-ready Python objects: arrays to lists, numpy scalars to numbers, results to dicts."""
     if isinstance(obj, Result):
         return obj.to_dict()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if hasattr(obj, "columns") and hasattr(obj, "to_dict"):  # a pandas DataFrame
+        return plain(obj.to_dict("records"))
     if isinstance(obj, dict):
         return {str(k): plain(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -77,11 +86,11 @@ class Result:
             if f.repr and f.metadata.get("dict", True)
         ]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The exported fields as plain Python objects."""
         return {key: plain(value) for key, value in self._items()}
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         """A pandas DataFrame; by default one row of the scalar fields."""
         import pandas as pd
 

@@ -113,6 +113,12 @@ def test_whole_extractions_list_each_disagreement():
     assert len(c.fields) == 7
     assert c.agreement == pytest.approx(4 / 7)
     assert "patients_analysed: 23 | 26" in c.summary()
+    # in a notebook (results mixin): repr is the summary, one frame row per compared field
+    assert repr(c) == c.summary()
+    frame = c.summary_frame()
+    assert len(frame) == 7 and int((~frame["agree"]).sum()) == 3
+    assert frame.set_index("field").loc["patients_analysed", "b"] == 26
+    assert "<table" in c._repr_html_()
 
 
 def test_outcomes_matched_by_measure_and_window():

@@ -19,7 +19,7 @@ from alsreview.errors import ValidationError
 from .reference import load
 
 
-@pytest.mark.parametrize("package", ["alsreview.meta", "alsreview.trial"])
+@pytest.mark.parametrize("package", ["alsreview.meta", "alsreview.trial", "alsreview.report"])
 def test_every_exported_name_is_what_it_says(package: str) -> None:
     pkg = importlib.import_module(package)
     assert pkg.__all__ == sorted(pkg._WHERE)
@@ -69,7 +69,7 @@ def test_notebook_session_on_a_dataframe() -> None:
 def test_level_is_a_percentage_and_the_other_scale_is_refused() -> None:
     from alsreview.meta import rma, rma_batch, rma_mh
     from alsreview.meta.conversions import sd_from_ci
-    from alsreview.meta.plots import funnel
+    from alsreview.report.meta_plots import funnel
 
     yi, vi = [0.1, 0.3, 0.35, 0.6], [0.01, 0.02, 0.015, 0.03]
     res = rma(yi, vi, level=90)
@@ -110,3 +110,35 @@ def test_trial_uses_the_same_level_convention() -> None:
     assert fit.level == 90 and "90%" in fit.summary()
     with pytest.raises(ValidationError, match="level is a percentage"):
         piecewise_lmm(visits, level=0.95)
+
+
+def test_conversions_and_the_alsfrs_synthesis_in_a_notebook() -> None:
+    """The conversion results and the ALSFRS-R synthesis are on the shared results mixin."""
+    import json
+
+    from alsreview.evidence import load_evidence
+    from alsreview.meta.alsfrs import alsfrs_synthesis
+    from alsreview.meta.conversions import combine_groups, mean_sd_from_quantiles
+
+    est = mean_sd_from_quantiles(30, 5.0, q1=3.0, q3=8.0)
+    assert repr(est) == est.summary() and "scenario S2" in repr(est)
+    row = est.summary_frame().iloc[0]
+    assert (row["mean"], row["sd"], row["n"], row["scenario"]) == (est.mean, est.sd, 30, "S2")
+    assert est.to_dict()["sd_method"] == est.sd_method
+
+    group = combine_groups((10, 1.0, 1.0), (10, 3.0, 1.0))
+    # Cochrane Handbook Table 6.5.a: SD = sqrt((9 + 9 + 10 * 10 / 20 * 4) / 19) = sqrt(38/19)
+    assert group.to_dict() == {"n": 20, "mean": 2.0, "sd": pytest.approx(2**0.5)}
+    assert "n = 20" in group._repr_html_()
+
+    syn = alsfrs_synthesis(load_evidence().studies)
+    assert repr(syn) == syn.summary()
+    frame = syn.summary_frame()  # the sensitivity table: measures x assumed correlations
+    assert len(frame) == 2 * len(syn.correlations) and set(frame["measure"]) == {"MC", "SMCR"}
+    assert frame.equals(syn.sensitivity.summary_frame())
+    primary = frame[(frame["measure"] == "MC") & (frame["ri"] == syn.primary_r)].iloc[0]
+    assert primary["estimate"] == pytest.approx(syn.primary.estimate, rel=1e-12)
+    assert "<table" in syn._repr_html_() and repr(syn.sensitivity.rows[0]).startswith("r = ")
+    out = json.loads(json.dumps(syn.to_dict()))
+    assert len(out["studies"]) == syn.k and out["primary"]["k"] == syn.k
+    assert out["sensitivity"]["rows"][0] == syn.sensitivity.rows[0].to_dict()

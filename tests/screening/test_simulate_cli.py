@@ -184,7 +184,8 @@ def test_rayyan_export_votes_enter_as_each_reviewers_decision(capsys, tmp_path, 
     with export.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
     code, out, err = run(capsys, "decisions", "import", str(export), "-p", str(root))
-    assert code == 0, err and "Rayyan" in out
+    assert code == 0, err
+    assert "4 decisions imported (Rayyan" in out
     with Project.open(root) as p:
         screening.unblind(p, "title_abstract", "owner")
         votes = {(v.record_id, v.reviewer): v.decision
@@ -201,3 +202,49 @@ def test_rayyan_export_votes_enter_as_each_reviewers_decision(capsys, tmp_path, 
         csv.writer(fh).writerows(rows)
     code, _, err = run(capsys, "decisions", "import", str(unknown), "-p", str(root))
     assert code == 1 and "not found in this project" in err and "r2" in err
+
+
+def test_rayyan_exclusion_reasons_map_to_the_protocols_codes(capsys, tmp_path, monkeypatch):
+    import shutil
+
+    from alsreview.protocol import PROTOCOL_FILENAME
+    from alsreview.screening.importing import map_reason
+    from alsreview.store import Project
+
+    root, ids = _project(tmp_path, monkeypatch)
+    data = Path(screening.__file__).parents[1] / "data" / "protocol_als_stem_cells.toml"
+    shutil.copy(data, root / PROTOCOL_FILENAME)
+    export = tmp_path / "rayyan.csv"
+    rows = [
+        ["key", "title", "doi", "notes"],
+        ["r1", "Intrathecal mesenchymal stem cells in ALS 0", "10.1000/als.0",
+         'RAYYAN-INCLUSION: {"Ana"=>"Excluded", "Ben"=>"Excluded"} | '
+         "RAYYAN-EXCLUSION-REASONS: Animal study only,wrong population"],
+        ["r2", "Intrathecal mesenchymal stem cells in ALS 1", "10.1000/als.1",
+         'RAYYAN-INCLUSION: {"Ana"=>"Included", "Ben"=>"Excluded"} | '
+         "RAYYAN-EXCLUSION-REASONS: GENE-THERAPY"],
+        ["r3", "Intrathecal mesenchymal stem cells in ALS 2", "10.1000/als.2",
+         'RAYYAN-INCLUSION: {"Ana"=>"Excluded"} | RAYYAN-EXCLUSION-REASONS: background article'],
+    ]  # fmt: skip
+    with export.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    code, out, err = run(capsys, "decisions", "import", str(export), "-p", str(root))
+    assert code == 0, err
+    assert "5 decisions imported (Rayyan" in out
+    assert "'wrong population' is not in the protocol" in err
+    assert "'background article' is not in the protocol" in err
+    with Project.open(root) as p:
+        screening.unblind(p, "title_abstract", "owner")
+        got = {(v.record_id, v.reviewer): (v.decision, v.reason, v.note)
+               for v in screening.visible_decisions(p, "x", "title_abstract")}  # fmt: skip
+    note = "Rayyan exclusion reason: wrong population"
+    assert got == {
+        (ids[0], "Ana"): ("excluded", "animal", note),  # by label
+        (ids[0], "Ben"): ("excluded", "animal", note),
+        (ids[1], "Ana"): ("included", None, ""),  # a reason belongs to exclusions only
+        (ids[1], "Ben"): ("excluded", "gene_therapy", ""),  # by code, case and '-' ignored
+        (ids[2], "Ana"): ("excluded", None, "Rayyan exclusion reason: background article"),
+    }
+    reasons = [("animal", "Animal study only"), ("review", "Literature review")]
+    assert map_reason(" literature   REVIEW. ", reasons) == "review"
+    assert map_reason("animal studies", reasons) is None

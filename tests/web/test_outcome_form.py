@@ -12,6 +12,7 @@ import json
 import re
 
 import pytest
+from tests.extraction.test_outcomes import RUSHKEVICH
 
 from alsreview.extraction.fields import check_field
 from alsreview.extraction.review import add_study, reviewer_extraction
@@ -50,39 +51,7 @@ FORM = {
     "g3-central": "mean",
 }
 # ... and the same outcome as a CLI user types it
-JSON = {
-    "measure": "alsfrs_r_monthly_decline",
-    "comparison": "vs control",
-    "window": "12 months of follow-up",
-    "direction": "favours treatment",
-    "p_value": {"value": 0.003, "relation": "="},
-    "from": ["Table 2"],
-    "description": "Slower ALSFRS-R decline with MSC than without",
-    "groups": [
-        {
-            "label": "treated",
-            "n": 10,
-            "central": "median",
-            "estimate": 0.38,
-            "dispersion_kind": "IQR",
-            "low": 0.29,
-            "high": 0.8,
-            "unit": "points/month",
-        },
-        {
-            "label": "control",
-            "n": 15,
-            "central": "median",
-            "estimate": 1.47,
-            "dispersion_kind": "IQR",
-            "low": 1.0,
-            "high": 1.58,
-            "unit": "points/month",
-            "printed": "1.47 (1.0; 1.58)",
-            "changes": ["recorded as median (IQR): the brackets are not labelled"],
-        },
-    ],
-}
+JSON = RUSHKEVICH
 
 
 @pytest.fixture

@@ -135,3 +135,23 @@ def test_repeated_controls_name_their_record(login):
         for label in ("Decision", "Reason", "How", "Why"):
             assert f'{label}<span class="vh"> for record {rid}</span></label>' in page
         assert f'Resolve<span class="vh"> record {rid}</span>' in page
+
+
+def test_an_error_page_says_what_happened_and_links_back_within_the_site(login):
+    rita, ravi = login("rita"), login("ravi")
+    for who in (rita, ravi):
+        who.vote(1, "include")
+    png = {"file": ("x.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")}
+    base = "http://testserver"
+    for referer, back in [
+        (f"{base}/fulltext?x=1", "/fulltext?x=1"),
+        ("https://evil.example/fulltext", None),  # another site
+        (f"{base}//evil.example/x", None),  # a path that would leave the site
+        (f"{base}/\\evil.example/x", None),
+    ]:
+        r = rita.post("/fulltext/1/upload", files=png, headers={**HTML, "referer": referer})
+        assert r.status_code == 415
+        assert "<h1>File type not accepted" in r.text
+        assert "only PDF or plain-text" in r.text
+        links = re.findall(r'<a href="([^"]*)">Back to the page you came from', r.text)
+        assert links == ([html.escape(back)] if back else []), referer

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+from alsreview.results import Result
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from alsreview.store import Project
 
 __all__ = ["Agreement", "DomainAgreement", "agreement", "stored_agreement"]
 
@@ -27,8 +35,8 @@ class DomainAgreement:
     differ: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Agreement:
+@dataclass(frozen=True, repr=False)
+class Agreement(Result):
     """Per-domain agreement of reviewer `a` and reviewer `b` (`domains[-1]` is "overall")."""
 
     tool: str
@@ -36,7 +44,7 @@ class Agreement:
     b: str
     domains: tuple[DomainAgreement, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "tool": self.tool, "a": self.a, "b": self.b,
             "domains": {d.domain: {"n": d.n, "agreement": d.agreement, "kappa": d.kappa,
@@ -51,18 +59,12 @@ class Agreement:
                 for d in self.domains]  # fmt: skip
         return f"{self.tool}, {self.a} vs {self.b}\n" + "\n".join(rows)
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame([{"domain": d.domain, "n": d.n, "agreement": d.agreement,
                               "kappa": d.kappa, "differ": ", ".join(d.differ)}
                              for d in self.domains])  # fmt: skip
-
-    def _repr_html_(self) -> str:
-        return str(self.summary_frame().to_html(index=False))
-
-    def __repr__(self) -> str:
-        return f"<Agreement {self.summary()}>"
 
 
 def _kappa(pairs: list[tuple[str, str]]) -> float | None:
@@ -101,7 +103,7 @@ def agreement(
     return Agreement(tool, names[0], names[1], tuple(out))
 
 
-def stored_agreement(project: Any, tool: str, reviewer_a: str, reviewer_b: str) -> Agreement:
+def stored_agreement(project: Project, tool: str, reviewer_a: str, reviewer_b: str) -> Agreement:
     """Agreement of two reviewers' current assessments in a project's store."""
     from alsreview.appraisal.instrument import load_instrument
     from alsreview.store.appraisals import current_appraisals

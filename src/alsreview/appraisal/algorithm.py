@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.appraisal.instrument import (
     AnswerOf,
@@ -29,6 +29,11 @@ from alsreview.appraisal.instrument import (
     WorstOf,
 )
 from alsreview.errors import Problem, ValidationError
+from alsreview.results import Result as ResultMixin
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Appraisal",
@@ -50,8 +55,8 @@ class DomainResult:
     path: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Appraisal:
+@dataclass(frozen=True, repr=False)
+class Appraisal(ResultMixin):
     """A judged assessment: per-domain values and the overall judgement."""
 
     tool: str
@@ -60,7 +65,7 @@ class Appraisal:
     effect: str | None = None
     answers: Mapping[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """`{"domains": {"D1": "low", ...}, "overall": "..."}`."""
         return {"domains": {d.domain: d.value for d in self.domains}, "overall": self.overall}
 
@@ -68,7 +73,7 @@ class Appraisal:
         parts = ", ".join(f"{d.domain} {d.value}" for d in self.domains)
         return f"{self.tool}: overall {self.overall} ({parts})"
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(
@@ -82,12 +87,6 @@ class Appraisal:
                 for d in self.domains
             ]
         )
-
-    def _repr_html_(self) -> str:
-        return str(self.summary_frame().to_html(index=False))
-
-    def __repr__(self) -> str:
-        return f"<Appraisal {self.summary()}>"
 
 
 class _Missing(Exception):

@@ -21,6 +21,7 @@ from alsreview.appraisal.instrument import Overall, load_instrument
 from alsreview.errors import Problem, ValidationError
 from alsreview.store.appraisals import StoredAppraisal, current_appraisals, save_appraisal
 from alsreview.store.project import Project
+from alsreview.typealiases import JSONDict, JSONValue
 
 __all__ = [
     "CurrentJudgements",
@@ -30,8 +31,8 @@ __all__ = [
 ]
 
 
-def _split_answers(raw: Mapping[str, Any], name: str) -> tuple[dict[str, Any], dict[str, str]]:
-    answers: dict[str, Any] = {}
+def _split_answers(raw: Mapping[str, Any], name: str) -> tuple[JSONDict, dict[str, str]]:
+    answers: JSONDict = {}
     support: dict[str, str] = {}
     for key, value in raw.items():
         if isinstance(value, Mapping):
@@ -52,7 +53,7 @@ def record_assessment(
     project: Project,
     study: str,
     tool: str,
-    answers: Mapping[str, Any],
+    answers: Mapping[str, JSONValue],
     *,
     outcome: str = "",
     effect: str | None = None,

@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from alsreview.errors import ImportFormatError, Problem, ValidationError
+from alsreview.typealiases import JSONDict
 
 TOOLS = {
     "jbi-rct": "jbi_rct.json",
@@ -348,6 +349,6 @@ def load_instrument(tool: str | Path) -> Instrument:
     return inst
 
 
-def instrument_json_schema() -> dict[str, Any]:
+def instrument_json_schema() -> JSONDict:
     """JSON Schema of the instrument file format."""
     return Instrument.model_json_schema(by_alias=True)

@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from alsreview.results import Result
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from alsreview.store import Project
 
 __all__ = [
     "LEVELS",
@@ -31,8 +37,18 @@ LEVELS: dict[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Restriction:
+class HasId(Protocol):
+    """A study (or anything) with an id, such as an evidence-base `Study`."""
+
+    @property
+    def id(self) -> str: ...
+
+
+S = TypeVar("S", bound=HasId)
+
+
+@dataclass(frozen=True, repr=False)
+class Restriction(Result):
     """Studies kept by a risk-of-bias restriction, and the reason each other one was left out."""
 
     level: str
@@ -44,15 +60,12 @@ class Restriction:
         out += [f"  {s}: {why}" for s, why in self.excluded.items()]
         return "\n".join(out)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {"level": self.level, "kept": list(self.kept), "excluded": dict(self.excluded)}
-
-    def __repr__(self) -> str:
-        return f"<Restriction {self.summary()}>"
 
 
 def known_overall(
-    *, published: bool = True, project: Any = None, tools: Iterable[str] = ()
+    *, published: bool = True, project: Project | None = None, tools: Iterable[str] = ()
 ) -> dict[str, tuple[frozenset[str], str]]:
     """Study id -> (possible overall judgements, where from).  A project's judgements
     (consensus, or agreeing reviewers) for `tools` take precedence over published ones."""
@@ -102,10 +115,10 @@ def restrict_by_risk(
 
 
 def restrict_studies(
-    studies: Iterable[Any],
+    studies: Iterable[S],
     level: str,
     known: Mapping[str, tuple[frozenset[str], str]] | None = None,
-) -> tuple[list[Any], Restriction]:
+) -> tuple[list[S], Restriction]:
     """The `Study` objects (anything with `.id`) a restriction keeps, and the restriction;
     e.g. `alsfrs_synthesis(restrict_studies(evidence.studies, "low-moderate")[0])`."""
     studies = list(studies)

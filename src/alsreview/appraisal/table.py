@@ -9,9 +9,16 @@ order they were given in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alsreview.appraisal.instrument import Instrument, load_instrument
+from alsreview.results import Result
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from alsreview.store import Project
 
 __all__ = ["RobRow", "RobTable"]
 
@@ -27,8 +34,8 @@ class RobRow:
     source: str | None = None  # provenance, e.g. "blume2026: Figure 2"
 
 
-@dataclass(frozen=True)
-class RobTable:
+@dataclass(frozen=True, repr=False)
+class RobTable(Result):
     """Judgements of several studies with one tool (`tool` is the instrument id)."""
 
     tool: str
@@ -45,10 +52,10 @@ class RobTable:
         """Study id -> overall judgement."""
         return {r.study: r.overall for r in self.rows}
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {"tool": self.tool, "rows": [r.__dict__ for r in self.rows]}
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(
@@ -56,14 +63,15 @@ class RobTable:
              for r in self.rows]
         )  # fmt: skip
 
-    def _repr_html_(self) -> str:
-        return str(self.summary_frame().to_html(index=False))
-
-    def __repr__(self) -> str:
-        return f"<RobTable {self.tool}: {len(self.rows)} studies>"
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for r in self.rows:
+            counts[r.overall] = counts.get(r.overall, 0) + 1
+        overall = ", ".join(f"{n} {j}" for j, n in counts.items())
+        return f"{self.tool}: {len(self.rows)} studies ({overall or 'none'})"
 
     @classmethod
-    def from_store(cls, project: Any, tool: str) -> RobTable:
+    def from_store(cls, project: Project, tool: str) -> RobTable:
         """The judgements a project's store settles on (consensus, or agreeing reviewers)."""
         from alsreview.appraisal.assessments import current_judgements
 

@@ -51,13 +51,26 @@ def _app() -> typer.Typer:
         extract,
         literature,
         meta,
+        protocol,
         report,
         screen,
         serve,
         trial,
     )
 
-    modules = (report, evidence, meta, trial, literature, dedup, screen, appraise, extract, serve)
+    modules = (
+        report,
+        evidence,
+        protocol,
+        meta,
+        trial,
+        literature,
+        dedup,
+        screen,
+        appraise,
+        extract,
+        serve,
+    )
     for module in modules:
         module.register(app)
     return app

@@ -146,6 +146,8 @@ def register(app: typer.Typer) -> None:
 
         with Project.open(project) as p:
             result = import_decisions(p, file, stage=stage, reviewer=reviewer)
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
         typer.echo(result.summary())
 
     @app.command("simulate")

@@ -10,7 +10,7 @@ suggestion, the stopping recommendation and a progress bar.  Everything is done 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -21,6 +21,11 @@ from textual.widgets import Footer, ProgressBar, Static
 from alsreview import screening
 from alsreview.errors import AlsreviewError
 from alsreview.store.project import Project
+
+if TYPE_CHECKING:
+    from textual import events
+
+    from alsreview.screening.decisions import NextRecord
 
 
 class ScreenApp(App[None]):
@@ -83,7 +88,7 @@ class ScreenApp(App[None]):
             out.append(piece, style="bold yellow" if is_term else "")
         return out
 
-    def show(self, nxt: Any) -> None:
+    def show(self, nxt: NextRecord | None) -> None:
         from alsreview.screening.prescreen import prescreen
         from alsreview.screening.stopping import project_advice
 
@@ -157,7 +162,7 @@ class ScreenApp(App[None]):
         )
         self.query_one("#reasons", Static).update("\n".join([tail, *lines]))
 
-    def on_key(self, event: Any) -> None:
+    def on_key(self, event: events.Key) -> None:
         if not self.choosing_reason:
             return
         event.stop()

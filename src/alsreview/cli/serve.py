@@ -1,6 +1,6 @@
 """CLI of the web app: `serve` and `user add` / `user list`.
 
-alsreview serve PROJECT_DIR [--host 127.0.0.1] [--port 8000]
+alsreview serve PROJECT_DIR [--host 127.0.0.1] [--port 8000] [--workers N]
 alsreview user add PROJECT_DIR NAME --role owner|reviewer [--password-stdin]
 alsreview user list PROJECT_DIR
 """
@@ -21,6 +21,11 @@ def register(app: typer.Typer) -> None:
         project: Path = typer.Argument(..., help="Project folder (made by `alsreview init`)."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
         port: int = typer.Option(8000, "--port", help="Port to listen on."),
+        workers: int | None = typer.Option(
+            None,
+            "--workers",
+            help="Server processes (default: one per CPU core, at most 4).",
+        ),
         behind_proxy: bool = typer.Option(
             False,
             "--behind-proxy",
@@ -37,6 +42,7 @@ def register(app: typer.Typer) -> None:
             project,
             host=host,
             port=port,
+            workers=workers,
             behind_proxy=behind_proxy,
             tls_cert=tls_cert,
             tls_key=tls_key,

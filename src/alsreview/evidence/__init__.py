@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.errors import Problem, ValidationError
 from alsreview.evidence.model import EvidenceBase, Fact, Provenance, Study
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    import pydantic
 
 BUNDLED = "evidence_als_stem_cells.json"
 
@@ -68,7 +72,7 @@ def parse_evidence(text: str, name: str = "<evidence>") -> EvidenceBase:
         raise ValidationError([Problem("JSON nested too deeply", file=name)]) from None
 
 
-def pydantic_problems(exc: Any, name: str | None = None) -> list[Problem]:
+def pydantic_problems(exc: pydantic.ValidationError, name: str | None = None) -> list[Problem]:
     """One `Problem` per pydantic error, located by its field path."""
     return [
         Problem(
@@ -80,7 +84,7 @@ def pydantic_problems(exc: Any, name: str | None = None) -> list[Problem]:
     ]
 
 
-def evidence_json_schema() -> dict[str, Any]:
+def evidence_json_schema() -> JSONDict:
     """JSON Schema of the evidence-base file format.
 
     Provenance may be written as the string "paper-key: section or table" (as the bundled

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from alsreview.evidence.dose import Dose, parse_dose
 from alsreview.evidence.taxonomy import load_taxonomy
+from alsreview.typealiases import JSONDict
 
 T = TypeVar("T")
 
@@ -74,7 +75,7 @@ class Fact(_Model, Generic[T]):
     def disputed(self) -> bool:
         return any(a.value != self.value for a in self.conflicts)
 
-    def value_from(self, source: str) -> Any:
+    def value_from(self, source: str) -> T | None:
         """The value as paper `source` reports it (the chosen value or a conflict)."""
         if any(p.source == source for p in self.provenance):
             return self.value
@@ -376,7 +377,7 @@ class Study(_Model):
 class TableRow(_Model):
     """One printed row; `study_id` links rows of a review's study table to their Study."""
 
-    values: dict[str, Any]
+    values: JSONDict
     study_id: str | None = None
 
 

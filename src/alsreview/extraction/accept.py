@@ -19,6 +19,7 @@ from alsreview.extraction.fields import KINDS
 from alsreview.extraction.review import fact, set_field
 from alsreview.extraction.suggest import Suggestion
 from alsreview.store.project import Project
+from alsreview.typealiases import JSONDict
 
 
 def acceptable(suggestion: Suggestion) -> bool:
@@ -29,7 +30,7 @@ def acceptable(suggestion: Suggestion) -> bool:
     )
 
 
-def suggestion_fact(suggestion: Suggestion) -> dict[str, Any]:
+def suggestion_fact(suggestion: Suggestion) -> JSONDict:
     """The Fact a suggestion becomes: value, 'page N' locator, the quote as the note."""
     value: Any = suggestion.value
     if KINDS.get(suggestion.field) == "routes" and isinstance(value, str):
@@ -40,7 +41,7 @@ def suggestion_fact(suggestion: Suggestion) -> dict[str, Any]:
 
 def accept_suggestion(
     project: Project, study_id: str, suggestion: Suggestion, *, reviewer: str
-) -> dict[str, Any]:
+) -> JSONDict:
     """Set the suggested value in `reviewer`'s extraction of the study (an event)."""
     if not acceptable(suggestion):
         raise ValidationError(

@@ -21,9 +21,14 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.extraction.fields import DEFAULT_FIELDS, KINDS, Field, get_path
+from alsreview.results import Result
+from alsreview.typealiases import JSONDict, JSONValue
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REL_TOL = 1e-3
 ABS_TOL = 1e-9
@@ -39,7 +44,7 @@ class FieldComparison:
     agree: bool
     reason: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "field": self.field,
             "a": self.a,
@@ -49,8 +54,8 @@ class FieldComparison:
         }
 
 
-@dataclass(frozen=True)
-class Comparison:
+@dataclass(frozen=True, repr=False)
+class Comparison(Result):
     """Field-by-field comparison of reviewer `a`'s and reviewer `b`'s extraction."""
 
     study_id: str
@@ -77,9 +82,13 @@ class Comparison:
             lines.append(f"  {d.field}: {_show(d.a)} | {_show(d.b)}  ({d.reason})")
         return "\n".join(lines)
 
-    __repr__ = summary
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per compared field: both values, whether they agree and why not."""
+        import pandas as pd
 
-    def to_dict(self) -> dict[str, Any]:
+        return pd.DataFrame([f.to_dict() for f in self.fields])
+
+    def to_dict(self) -> JSONDict:
         return {
             "study_id": self.study_id,
             "reviewer_a": self.reviewer_a,
@@ -149,7 +158,7 @@ def doses_agree(a: str, b: str, rel_tol: float = REL_TOL) -> tuple[bool, str]:
 
 
 def values_agree(
-    kind: str, path: str, a: Any, b: Any, rel_tol: float = REL_TOL
+    kind: str, path: str, a: JSONValue, b: JSONValue, rel_tol: float = REL_TOL
 ) -> tuple[bool, str]:
     """Compare two field values of one kind; returns (agree, why)."""
     if a is None or b is None:
@@ -181,14 +190,12 @@ def _fact_value(x: Any) -> Any:
     return x.get("value") if isinstance(x, dict) else None
 
 
-def _outcome_key(o: dict[str, Any]) -> str:
+def _outcome_key(o: JSONDict) -> str:
     parts = [o.get("measure"), o.get("comparison"), o.get("subgroup"), o.get("window")]
     return " | ".join(normalise_text(p) for p in parts if p)
 
 
-def _stat_cmp(
-    prefix: str, a: dict[str, Any], b: dict[str, Any], rel_tol: float
-) -> list[FieldComparison]:
+def _stat_cmp(prefix: str, a: JSONDict, b: JSONDict, rel_tol: float) -> list[FieldComparison]:
     out = []
     for key in ("n", "estimate", "dispersion", "low", "high"):
         va, vb = a.get(key), b.get(key)
@@ -284,7 +291,7 @@ def _compare_aes(a: list[dict], b: list[dict], rel_tol: float) -> list[FieldComp
 
 
 def compare_field(
-    f: Field, a: dict[str, Any], b: dict[str, Any], rel_tol: float = REL_TOL
+    f: Field, a: JSONDict, b: JSONDict, rel_tol: float = REL_TOL
 ) -> list[FieldComparison]:
     """Comparisons for one field of two partial study dicts (empty when neither has it)."""
     va, vb = get_path(a, f.path), get_path(b, f.path)
@@ -302,8 +309,8 @@ def compare_field(
 
 
 def compare_extractions(
-    a: dict[str, Any],
-    b: dict[str, Any],
+    a: JSONDict,
+    b: JSONDict,
     *,
     study_id: str = "",
     reviewer_a: str = "a",

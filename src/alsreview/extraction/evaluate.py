@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from alsreview.extraction.compare import doses_agree, normalise_text, numbers_agree
+from alsreview.typealiases import JSONValue
 
 REL_TOL = 0.02
 _KIND = {
@@ -37,7 +37,7 @@ _KIND = {
 }
 
 
-def suggestion_correct(field: str, value: Any, gold: Any) -> bool:
+def suggestion_correct(field: str, value: JSONValue, gold: JSONValue) -> bool:
     kind = _KIND.get(field, "text")
     if kind == "number":
         try:
@@ -80,7 +80,9 @@ class FieldScore:
 
 
 def score_text(
-    suggestions: Iterable[tuple[str, Any]], gold: Mapping[str, Any], fields: Iterable[str]
+    suggestions: Iterable[tuple[str, JSONValue]],
+    gold: Mapping[str, JSONValue],
+    fields: Iterable[str],
 ) -> dict[str, FieldScore]:
     """Per-field counts for one text; `suggestions` are (field, value) pairs."""
     made = dict(suggestions)

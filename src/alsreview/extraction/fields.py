@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from alsreview.errors import Problem, ValidationError
+from alsreview.typealiases import JSONDict, JSONValue
 
 # path -> kind
 KINDS: dict[str, str] = {
@@ -84,7 +85,7 @@ def fields_from_protocol(names: tuple[str, ...] | list[str] | None) -> tuple[Fie
     return tuple(Field(n, KINDS[n]) for n in chosen)
 
 
-def get_path(data: dict[str, Any], path: str) -> Any:
+def get_path(data: JSONDict, path: str) -> JSONValue:
     """The value at a dotted path of a (partial) study dict, or None."""
     node: Any = data
     for part in path.split("."):
@@ -94,7 +95,7 @@ def get_path(data: dict[str, Any], path: str) -> Any:
     return node
 
 
-def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+def set_path(data: JSONDict, path: str, value: JSONValue) -> JSONDict:
     """A copy of `data` with `value` at `path` (None removes the field)."""
     import copy
 
@@ -127,7 +128,7 @@ def _adapter(path: str) -> Any:
     return TypeAdapter(owner.model_fields[parts[-1]].annotation)
 
 
-def check_field(path: str, value: Any, where: str = "") -> list[Problem]:
+def check_field(path: str, value: JSONValue, where: str = "") -> list[Problem]:
     """Problems with one field's value (the evidence model's type and rules)."""
     import pydantic
 
@@ -166,7 +167,7 @@ def check_field(path: str, value: Any, where: str = "") -> list[Problem]:
     return problems
 
 
-def check_extraction(data: dict[str, Any], where: str = "") -> None:
+def check_extraction(data: JSONDict, where: str = "") -> None:
     """Refuse a partial study dict with an unknown field or an invalid value (all listed)."""
     if not isinstance(data, dict):
         raise ValidationError([Problem(f"{where or 'extraction'}: must be a JSON object")])
@@ -189,6 +190,6 @@ def check_extraction(data: dict[str, Any], where: str = "") -> None:
         raise ValidationError(problems)
 
 
-def leaf_paths(data: dict[str, Any]) -> list[str]:
+def leaf_paths(data: JSONDict) -> list[str]:
     """The field paths present in a partial study dict, in `KINDS` order."""
     return [p for p in KINDS if get_path(data, p) is not None]

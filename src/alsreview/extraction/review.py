@@ -36,6 +36,7 @@ from alsreview.records.model import Record
 from alsreview.store import extractions as xs
 from alsreview.store.project import Project, current_actor
 from alsreview.store.records import RecordRow
+from alsreview.typealiases import JSONDict, JSONValue
 
 PROJECT_KEY = "project"
 MAX_ENTRIES_BYTES = 20 * 1024 * 1024
@@ -63,15 +64,15 @@ def add_study(
     xs.write_studies(project, [write], action="study.link", details={"records": record_ids})
 
 
-def fact(value: Any, source: str, note: str | None = None) -> dict[str, Any]:
+def fact(value: JSONValue, source: str, note: str | None = None) -> JSONDict:
     """A Fact dict; `source` is 'paper: locator' or a bare locator (then the study's paper)."""
-    out: dict[str, Any] = {"value": value, "from": [source]}
+    out: JSONDict = {"value": value, "from": [source]}
     if note:
         out["note"] = note
     return out
 
 
-def reviewer_extraction(project: Project, study_id: str, reviewer: str) -> dict[str, Any]:
+def reviewer_extraction(project: Project, study_id: str, reviewer: str) -> JSONDict:
     for e in xs.current_extractions(project, study_id):
         if e.kind == "reviewer" and e.reviewer == reviewer:
             return e.data
@@ -82,10 +83,10 @@ def set_field(
     project: Project,
     study_id: str,
     path: str,
-    value: Any,
+    value: JSONValue,
     *,
     reviewer: str | None = None,
-) -> dict[str, Any]:
+) -> JSONDict:
     """Set one field of a reviewer's extraction (a Fact dict, or a list for outcomes/AEs);
     None removes it.
 
@@ -136,7 +137,7 @@ def save_item(
     project: Project,
     study_id: str,
     path: str,
-    item: dict[str, Any],
+    item: JSONDict,
     *,
     index: int | None = None,
     reviewer: str | None = None,
@@ -219,7 +220,7 @@ def compare_study(project: Project, study_id: str, rel_tol: float = 1e-3) -> lis
 @dataclass(frozen=True)
 class ConsensusResult:
     study_id: str
-    data: dict[str, Any]
+    data: JSONDict
     agreed: tuple[str, ...]
     resolved: dict[str, str] = field(default_factory=dict)  # field -> how
 
@@ -229,7 +230,7 @@ def make_consensus(
     study_id: str,
     *,
     take: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
+    values: JSONDict | None = None,
     actor: str | None = None,
 ) -> ConsensusResult:
     """Build and save the consensus: fields all reviewers agree on are taken; every other
@@ -255,7 +256,7 @@ def make_consensus(
             )
     reviewers = list(mine)
     first = mine[reviewers[0]]
-    data: dict[str, Any] = {k: v for k, v in first.items() if k in IDENTITY}
+    data: JSONDict = {k: v for k, v in first.items() if k in IDENTITY}
     agreed: list[str] = []
     resolved: dict[str, str] = {}
     problems: list[Problem] = []
@@ -363,7 +364,7 @@ def add_entries(
         sources = {}
     for key, paper in sources.items():
         problems += _pydantic_problems(SourcePaper, paper, name, f"sources.{key}")
-    entries: list[tuple[str, dict[str, Any]]] = []
+    entries: list[tuple[str, JSONDict]] = []
     for i, entry in enumerate(doc["studies"]):
         where = f"studies[{i}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
@@ -419,12 +420,12 @@ def _pydantic_problems(model: Any, data: Any, name: str, where: str) -> list[Pro
     return []
 
 
-def _label(data: dict[str, Any], sid: str) -> str:
+def _label(data: JSONDict, sid: str) -> str:
     c = data.get("citation") or {}
     return f"{c['first_author']} {c['year']}" if c.get("first_author") and c.get("year") else sid
 
 
-def _matching_records(citation: dict[str, Any], records: list[RecordRow]) -> list[int]:
+def _matching_records(citation: JSONDict, records: list[RecordRow]) -> list[int]:
     from alsreview.records.model import normalise_doi, normalise_pmid
 
     doi = normalise_doi(citation.get("doi"))
@@ -444,7 +445,7 @@ def _matching_records(citation: dict[str, Any], records: list[RecordRow]) -> lis
 def _check_would_validate(
     project: Project,
     writes: list[xs.StudyEntry],
-    sources: dict[str, Any],
+    sources: JSONDict,
     consensus: bool,
     reviewer: str,
     name: str,
@@ -472,10 +473,10 @@ class ProjectEvidence:
     pending: tuple[str, ...] = ()
 
 
-def _study_paper(study_id: str, records: list[Record], year: int) -> dict[str, Any]:
+def _study_paper(study_id: str, records: list[Record], year: int) -> JSONDict:
     r = records[0] if records else Record(title=study_id)
     authors = ", ".join(r.authors[:3]) + (" et al." if len(r.authors) > 3 else "")
-    paper: dict[str, Any] = {
+    paper: JSONDict = {
         "key": study_id,
         "kind": "trial report",
         "authors": authors or "(authors not recorded)",
@@ -490,12 +491,12 @@ def _study_paper(study_id: str, records: list[Record], year: int) -> dict[str, A
     return paper
 
 
-def _citation(study_id: str, records: list[Record]) -> dict[str, Any]:
+def _citation(study_id: str, records: list[Record]) -> JSONDict:
     r = records[0] if records else None
     if r is None:
         return {"first_author": study_id, "year": None, "from": [f"{study_id}: title page"]}
     surname = (r.first_author.split(",")[0] or study_id).strip()
-    c: dict[str, Any] = {
+    c: JSONDict = {
         "first_author": surname,
         "year": r.year,
         "title": r.title or None,
@@ -510,17 +511,17 @@ def _citation(study_id: str, records: list[Record]) -> dict[str, Any]:
 
 def _evidence_dict(
     project: Project,
-    papers: dict[str, Any],
+    papers: JSONDict,
     extra: list[xs.StudyEntry] | None = None,
     pending: list[str] | None = None,
-) -> dict[str, Any]:
+) -> JSONDict:
     """The evidence-format dict of the project (optionally with entries about to be added)."""
     stored = {s.id: s for s in xs.studies(project)}
     by_id = dict(project.records())
-    current: dict[str, dict[str, dict[str, Any]]] = {}
+    current: dict[str, dict[str, JSONDict]] = {}
     for e in xs.current_extractions(project):
         current.setdefault(e.study_id, {})[f"{e.kind}:{e.reviewer}"] = e.data
-    chosen: dict[str, tuple[dict[str, Any], tuple[int, ...]]] = {}
+    chosen: dict[str, tuple[JSONDict, tuple[int, ...]]] = {}
     for sid, st in stored.items():
         versions = current.get(sid, {})
         cons = [v for k, v in versions.items() if k.startswith("consensus:")]
@@ -547,7 +548,7 @@ def _evidence_dict(
         title = project.protocol.title
     except StoreError:
         title = "alsreview project"
-    sources: dict[str, Any] = {
+    sources: JSONDict = {
         PROJECT_KEY: {
             "key": PROJECT_KEY,
             "kind": "systematic review",
@@ -621,13 +622,13 @@ def export_json(project: Project, out: str | Path) -> ProjectEvidence:
     return pe
 
 
-def extraction_table(project: Project) -> list[dict[str, Any]]:
+def extraction_table(project: Project) -> list[JSONDict]:
     """One row per (study, reviewer or consensus): the review's fields' values as text."""
     fields = review_fields(project)
     rows = []
     labels = {s.id: s.label for s in xs.studies(project)}
     for e in xs.current_extractions(project):
-        row: dict[str, Any] = {
+        row: JSONDict = {
             "study_id": e.study_id,
             "label": labels.get(e.study_id, e.study_id),
             "version": "consensus" if e.kind == "consensus" else f"reviewer: {e.reviewer}",

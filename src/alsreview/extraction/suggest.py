@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alsreview.evidence.taxonomy import load_taxonomy
+from alsreview.typealiases import JSONDict
 
 # --------------------------------------------------------------------------- result
 
@@ -44,7 +45,7 @@ class Suggestion:
     end: int
     confidence: float
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "field": self.field,
             "value": self.value,
@@ -788,8 +789,8 @@ def stated_dispersion_kind(text: str) -> str | None:
 
 def _stat(
     est: str, disp: str | None, kind: str, n: int | None, label: str, unit: str | None
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"label": label, "central": "mean", "estimate": float(est)}
+) -> JSONDict:
+    out: JSONDict = {"label": label, "central": "mean", "estimate": float(est)}
     if disp is not None:
         out["dispersion"] = float(disp)
         out["dispersion_kind"] = kind

@@ -1,4 +1,4 @@
-"""meta stage: effect sizes, pooling, heterogeneity, bias, influence, plots.
+"""meta stage: effect sizes, pooling, heterogeneity, bias, influence (plots: `alsreview.report`).
 
 In: per-study summary data (metafor's argument names) or ready ``yi``/``vi``, as arrays or as
 column names of a DataFrame (``data=``).  Out: frozen result objects (``EffectSizes``,

@@ -18,10 +18,21 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from alsreview.results import Result
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from alsreview.evidence.model import Study
+    from alsreview.meta.conversions import PrePostSensitivity
+    from alsreview.meta.results import RmaResult
+    from alsreview.meta.subgroups import SubgroupResult
 
 PRIMARY_R = 0.5
 CORRELATIONS = (0.2, 0.5, 0.8)
@@ -100,7 +111,9 @@ def _pick_groups(outcome: Any) -> tuple[Any, Any] | None:
     return pre[0], (overall or post)[-1]
 
 
-def prepost_slope_studies(studies: list[Any]) -> tuple[list[PrePostStudy], list[Excluded]]:
+def prepost_slope_studies(
+    studies: Sequence[Study],
+) -> tuple[list[PrePostStudy], list[Excluded]]:
     """Cohorts usable for the pre-post synthesis, and every ALSFRS-R report left out (why)."""
     used: list[PrePostStudy] = []
     excluded: list[Excluded] = []
@@ -176,18 +189,19 @@ def _impute_sds(used: list[PrePostStudy]) -> list[PrePostStudy]:
     return [u for u in out if u.sd_pre is not None and u.sd_post is not None]
 
 
-@dataclass(frozen=True)
-class AlsfrsSynthesis:
-    """The ALSFRS-R pre-post synthesis and its sensitivity analyses."""
+@dataclass(frozen=True, repr=False)
+class AlsfrsSynthesis(Result):
+    """The ALSFRS-R pre-post synthesis and its sensitivity analyses (fits: None when there
+    are too few cohorts; subgroups: None with a single route or cell type)."""
 
     studies: tuple[PrePostStudy, ...]
     excluded: tuple[Excluded, ...]
-    sensitivity: Any  # conversions.PrePostSensitivity (MC and SMCR x correlations)
-    primary: Any  # RmaResult: MC, primary correlation, REML
-    primary_knha: Any  # the same with the Knapp-Hartung test
-    by_route: Any  # SubgroupResult or None
-    by_cell_type: Any  # SubgroupResult or None
-    metareg: Any  # RmaResult with the number of administrations, or None
+    sensitivity: PrePostSensitivity | None  # MC and SMCR x correlations
+    primary: RmaResult | None  # MC, primary correlation, REML
+    primary_knha: RmaResult | None  # the same with the Knapp-Hartung test
+    by_route: SubgroupResult | None
+    by_cell_type: SubgroupResult | None
+    metareg: RmaResult | None  # on the number of administrations
     primary_r: float
     correlations: tuple[float, ...] = CORRELATIONS
     caveats: tuple[str, ...] = field(default_factory=tuple)
@@ -195,6 +209,13 @@ class AlsfrsSynthesis:
     @property
     def k(self) -> int:
         return len(self.studies)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The sensitivity table (one row per measure and assumed correlation); empty with
+        fewer than two cohorts."""
+        import pandas as pd
+
+        return pd.DataFrame() if self.sensitivity is None else self.sensitivity.to_frame()
 
     def summary(self) -> str:
         lines = [f"ALSFRS-R pre-post synthesis: k = {self.k} cohorts"]
@@ -204,14 +225,15 @@ class AlsfrsSynthesis:
                 f"  MC (r = {self.primary_r:g}, REML): {p.estimate:.3f} points/month "
                 f"[{p.ci_lb[0]:.3f}, {p.ci_ub[0]:.3f}], tau2 = {p.tau2:.3f}, I2 = {p.I2:.0f}%"
             )
-            lines.append(self.sensitivity.summary())
+            if self.sensitivity is not None:
+                lines.append(self.sensitivity.summary())
         lines += [f"  - {c}" for c in self.caveats]
         return "\n".join(lines)
 
 
 def effect_sizes(
-    studies: tuple[PrePostStudy, ...] | list[PrePostStudy], measure: str, r: float
-) -> tuple[Any, Any]:
+    studies: Sequence[PrePostStudy], measure: str, r: float
+) -> tuple[np.ndarray, np.ndarray]:
     """yi/vi of the cohorts: escalc with m1i = after, m2i = before, sd1i = before SD."""
     from alsreview.meta.effects import escalc
 
@@ -219,8 +241,8 @@ def effect_sizes(
         measure,
         m1i=[s.m_post for s in studies],
         m2i=[s.m_pre for s in studies],
-        sd1i=[s.sd_pre for s in studies],
-        sd2i=[s.sd_post for s in studies],
+        sd1i=np.array([s.sd_pre for s in studies], dtype=float),  # None: NaN
+        sd2i=np.array([s.sd_post for s in studies], dtype=float),
         ni=[s.n for s in studies],
         ri=[r] * len(studies),
     )
@@ -228,7 +250,7 @@ def effect_sizes(
 
 
 def alsfrs_synthesis(
-    studies: list[Any],
+    studies: Sequence[Study],
     *,
     correlations: tuple[float, ...] = CORRELATIONS,
     primary_r: float = PRIMARY_R,
@@ -260,9 +282,9 @@ def synthesise_cohorts(
     if k >= 2:
         sens = prepost_sensitivity(
             [s.m_pre for s in used_t],
-            [s.sd_pre for s in used_t],
+            np.array([s.sd_pre for s in used_t], dtype=float),
             [s.m_post for s in used_t],
-            [s.sd_post for s in used_t],
+            np.array([s.sd_post for s in used_t], dtype=float),
             [s.n for s in used_t],
             correlations=correlations,
             measures=("MC", "SMCR"),

@@ -12,9 +12,8 @@ row by row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +22,13 @@ from alsreview.meta.design import Design
 from alsreview.meta.distributions import chi2_sf, norm_ppf, norm_sf, t_ppf, t_sf
 from alsreview.meta.estimators import control_settings, estimate_tau2, method_name
 from alsreview.results import Result, check_level
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
+
+    from alsreview.meta.estimators import Control
 
 FIELDS = (
     "estimate", "se", "zval", "pval", "ci_lb", "ci_ub", "tau2", "se_tau2",
@@ -56,15 +62,15 @@ class BatchResult(Result):
     def n(self) -> int:
         return self.estimate.size
 
-    def row(self, i: int) -> dict[str, Any]:
+    def row(self, i: int) -> JSONDict:
         """Analysis ``i`` under the reference files' key names."""
-        out: dict[str, Any] = {f: float(getattr(self, f)[i]) for f in FIELDS}
+        out: JSONDict = {f: float(getattr(self, f)[i]) for f in FIELDS}
         if self.method == "EE":
             out["se_tau2"] = None
         out.update(k=self.k, test=self.test, method=self.method)
         return out
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame({f: getattr(self, f) for f in (*FIELDS, "iterations", "fallback")})
@@ -80,13 +86,13 @@ class BatchResult(Result):
 
 
 def rma_batch(
-    yi: Any,
-    vi: Any,
+    yi: ArrayLike,
+    vi: ArrayLike,
     method: str = "REML",
     test: str = "z",
     *,
     level: float = 95,
-    control: Mapping[str, Any] | None = None,
+    control: Control | None = None,
 ) -> BatchResult:
     """Fit ``rma(yi[i], vi[i], method, test)`` for every row i, vectorised across rows."""
     method = method_name(method)

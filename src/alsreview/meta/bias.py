@@ -19,12 +19,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from alsreview.errors import ValidationError
+from alsreview.meta.results import RmaResult
 from alsreview.results import Result
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv")
 
@@ -92,10 +97,10 @@ def _predictor_column(predictor: str, vi: np.ndarray, ni: Any) -> np.ndarray:
 
 
 def regtest(
-    x: Any,
-    vi: Any = None,
+    x: ArrayLike | RmaResult,
+    vi: ArrayLike | None = None,
     *,
-    ni: Any = None,
+    ni: ArrayLike | None = None,
     model: str = "rma",
     predictor: str = "sei",
     method: str | None = None,
@@ -116,14 +121,14 @@ def regtest(
         raise ValidationError(f"unknown predictor {predictor!r}; use one of {PREDICTORS}")
     if model not in ("rma", "lm"):
         raise ValidationError("model must be 'rma' or 'lm'")
-    is_fit = hasattr(x, "yi") and vi is None
+    fit = x if isinstance(x, RmaResult) and vi is None else None
     y, v = _yi_vi(x, vi)
-    if is_fit:
-        X = np.asarray(x.X, float)
-        method = method or x.method
-        test = test or x.test
-        level = x.level if level is None else level
-        weights = getattr(x, "user_weights", None)
+    if fit is not None:
+        X = np.asarray(fit.X, float)
+        method = method or fit.method
+        test = test or fit.test
+        level = fit.level if level is None else level
+        weights = getattr(fit, "user_weights", None)
     else:
         X = np.ones((y.size, 1))
         method = method or "REML"
@@ -213,7 +218,9 @@ class RanktestResult(Result):
         )
 
 
-def ranktest(x: Any, vi: Any = None, *, exact: bool = True) -> RanktestResult:
+def ranktest(
+    x: ArrayLike | RmaResult, vi: ArrayLike | None = None, *, exact: bool = True
+) -> RanktestResult:
     """Begg & Mazumdar (1994) test as ``metafor::ranktest``.
 
     Standardised deviates (yi - theta_FE) / sqrt(vi - 1/sum(1/vi)) are rank-correlated with
@@ -358,7 +365,7 @@ class TrimfillResult(Result):
 
 
 def trimfill(
-    fit: Any, *, side: str | None = None, estimator: str = "L0", maxiter: int = 100
+    fit: RmaResult, *, side: str | None = None, estimator: str = "L0", maxiter: int = 100
 ) -> TrimfillResult:
     """Duval & Tweedie's trim-and-fill as ``metafor::trimfill.rma.uni``.
 
@@ -474,7 +481,7 @@ class FsnResult(Result):
     """Fail-safe N: how many null studies would overturn the result."""
 
     type: str
-    fsnum: int
+    fsnum: int | float  # a whole number of studies, or inf
     alpha: float
     pval: float | None
     meanes: float | None
@@ -492,8 +499,8 @@ class FsnResult(Result):
 
 
 def fsn(
-    yi: Any,
-    vi: Any = None,
+    yi: ArrayLike | RmaResult,
+    vi: ArrayLike | None = None,
     *,
     type: str = "Rosenthal",
     alpha: float = 0.05,

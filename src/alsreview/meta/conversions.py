@@ -20,11 +20,16 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from alsreview.errors import ValidationError
+from alsreview.results import Result
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 # Wan et al. 2014, Table 1: xi(n) = E(range)/sigma of a normal sample of size n, n = 1..50
 # (used instead of 2 Phi^-1((n - 0.375)/(n + 0.25)) for n <= 50).
@@ -66,8 +71,8 @@ def eta_iqr(n: int, table: bool = True) -> float:
     return 2 * _phi_inv((0.75 * n - 0.125) / (n + 0.25))
 
 
-@dataclass(frozen=True)
-class MeanSD:
+@dataclass(frozen=True, repr=False)
+class MeanSD(Result):
     """An estimated mean and SD with how they were obtained."""
 
     mean: float
@@ -208,13 +213,16 @@ def sd_from_ci(
     return math.sqrt(n) * (upper - lower) / (2 * q)
 
 
-@dataclass(frozen=True)
-class Group:
+@dataclass(frozen=True, repr=False)
+class Group(Result):
     """Sample size, mean and SD of one group."""
 
     n: int
     mean: float
     sd: float
+
+    def summary(self) -> str:
+        return f"n = {self.n}, mean {self.mean:.4g}, SD {self.sd:.4g}"
 
 
 def combine_groups(*groups: Group | tuple[int, float, float]) -> Group:
@@ -242,7 +250,7 @@ def combine_groups(*groups: Group | tuple[int, float, float]) -> Group:
     return acc
 
 
-def change_sd(sd_pre: Any, sd_post: Any, r: Any) -> Any:
+def change_sd(sd_pre: ArrayLike, sd_post: ArrayLike, r: ArrayLike) -> float | np.ndarray:
     """SD of change scores: sqrt(SD_pre^2 + SD_post^2 - 2 r SD_pre SD_post)."""
     a, b, c = (np.asarray(x, float) for x in (sd_pre, sd_post, r))
     if np.any(np.abs(c) > 1):
@@ -260,8 +268,8 @@ def correlation_from_sds(sd_pre: float, sd_post: float, sd_change: float) -> flo
     return float(r)
 
 
-@dataclass(frozen=True)
-class SensitivityRow:
+@dataclass(frozen=True, repr=False)
+class SensitivityRow(Result):
     """One assumed correlation and the pooled pre-post result under it."""
 
     ri: float
@@ -276,17 +284,26 @@ class SensitivityRow:
     I2: float
     k: int
 
+    def summary(self) -> str:
+        return (
+            f"r = {self.ri:g}, {self.measure} ({self.method}, k = {self.k}): {self.estimate:.4f} "
+            f"[{self.ci_lb:.4f}, {self.ci_ub:.4f}], tau2 = {self.tau2:.4f}, I2 = {self.I2:.1f}%"
+        )
 
-@dataclass(frozen=True)
-class PrePostSensitivity:
+
+@dataclass(frozen=True, repr=False)
+class PrePostSensitivity(Result):
     """A pre-post synthesis refitted for each assumed pre-post correlation."""
 
     rows: tuple[SensitivityRow, ...]
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (measure, correlation, method)."""
         import pandas as pd
 
-        return pd.DataFrame([r.__dict__ for r in self.rows])
+        return pd.DataFrame([r.to_dict() for r in self.rows])
+
+    summary_frame = to_frame
 
     def summary(self) -> str:
         lines = ["  r   measure method  estimate  95% CI               tau2     I2"]
@@ -299,11 +316,11 @@ class PrePostSensitivity:
 
 
 def prepost_sensitivity(
-    m_pre: Any,
-    sd_pre: Any,
-    m_post: Any,
-    sd_post: Any,
-    ni: Any,
+    m_pre: ArrayLike,
+    sd_pre: ArrayLike,
+    m_post: ArrayLike,
+    sd_post: ArrayLike,
+    ni: ArrayLike,
     *,
     correlations: tuple[float, ...] = (0.2, 0.5, 0.8),
     measures: tuple[str, ...] = ("MC", "SMCR"),

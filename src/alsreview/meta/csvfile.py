@@ -14,7 +14,6 @@ import codecs
 import csv
 import math
 from pathlib import Path
-from typing import Any
 
 from alsreview.errors import ImportFormatError
 
@@ -31,6 +30,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+#: one cell: a number (NaN when blank), a moderator's text, or None (a blank text cell)
+Cell = float | str | None
 
 
 def decode(path: Path, raw: bytes) -> str:
@@ -73,7 +76,7 @@ def _number(path: Path, name: str, cell: str, line: int) -> float:
     return value
 
 
-def read_columns(path: Path, wanted: list[str]) -> tuple[dict[str, list[Any]], list[int]]:
+def read_columns(path: Path, wanted: list[str]) -> tuple[dict[str, list[Cell]], list[int]]:
     """Columns of the CSV at ``path`` and the file line of every data row.
 
     metafor-named columns are numbers; ``wanted`` (moderators) are numbers when every
@@ -93,7 +96,7 @@ def read_columns(path: Path, wanted: list[str]) -> tuple[dict[str, list[Any]], l
             raise ImportFormatError(
                 str(path), f"no column {name!r} (columns: {', '.join(header)})", line=1
             )
-    cols: dict[str, list[Any]] = {h: [] for h in header}
+    cols: dict[str, list[Cell]] = {h: [] for h in header}
     lines: list[int] = []
     numeric = set(NUMERIC)
     for line_no, row in enumerate(rows[1:], start=2):
@@ -115,12 +118,12 @@ def read_columns(path: Path, wanted: list[str]) -> tuple[dict[str, list[Any]], l
     return cols, lines
 
 
-def _moderator(path: Path, name: str, values: list[Any], lines: list[int]) -> list[Any]:
+def _moderator(path: Path, name: str, values: list[Cell], lines: list[int]) -> list[Cell]:
     """Numbers (NaN for blank cells) if every other cell parses as one, else text (a factor
     with blank cells missing); infinite numbers are refused."""
     present = [v for v in values if v not in MISSING]
     try:
-        [float(v) for v in present]
+        [float(str(v)) for v in present]
     except ValueError:
         return [None if v in MISSING else v for v in values]
-    return [_number(path, name, v, line) for v, line in zip(values, lines, strict=True)]
+    return [_number(path, name, str(v), line) for v, line in zip(values, lines, strict=True)]

@@ -20,9 +20,14 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+#: float in, float out; array in, array out (like a numpy ufunc)
+F = TypeVar("F", float, np.ndarray)
+#: a degrees-of-freedom argument: a number or one per element of the first argument
+Df = float | np.ndarray
 
 VECTOR_MIN = 32
 _EPS = 1e-16
@@ -290,55 +295,55 @@ def _f_sf(x: float, df1: float, df2: float) -> float:
 # --------------------------------------------------------------------------- public
 
 
-def norm_sf(x: Any) -> Any:
+def norm_sf(x: F) -> F:
     """P(Z > x)."""
     if _use_scipy(x):
         return _scipy().ndtr(-np.asarray(x))
     return _each(_norm_sf, x)
 
 
-def norm_ppf(q: Any) -> Any:
+def norm_ppf(q: F) -> F:
     """x with P(Z <= x) = q."""
     if _use_scipy(q):
         return _scipy().ndtri(q)
     return _each(_norm_ppf, q)
 
 
-def t_sf(x: Any, df: Any) -> Any:
+def t_sf(x: F, df: Df) -> F:
     """P(T_df > x)."""
     if _use_scipy(x, df):
         return _scipy().stdtr(df, -np.asarray(x))
     return _each(_t_sf, x, df)
 
 
-def t_ppf(q: Any, df: Any) -> Any:
+def t_ppf(q: F, df: Df) -> F:
     """x with P(T_df <= x) = q."""
     if _use_scipy(q, df):
         return _scipy().stdtrit(df, q)
     return _each(_t_ppf, q, df)
 
 
-def chi2_sf(x: Any, df: Any) -> Any:
+def chi2_sf(x: F, df: Df) -> F:
     """P(X2_df > x)."""
     if _use_scipy(x, df):
         return _scipy().chdtrc(df, x)
     return _each(_chi2_sf, x, df)
 
 
-def chi2_ppf(q: Any, df: Any) -> Any:
+def chi2_ppf(q: F, df: Df) -> F:
     """x with P(X2_df <= x) = q."""
     if _use_scipy(q, df):
         special = _scipy()
         if np.ndim(q) == 0:
             return special.chdtri(df, 1 - q) if q > 0.5 else 2 * special.gammaincinv(df / 2, q)
-        q = np.asarray(q, dtype=float)
+        qa = np.asarray(q, dtype=float)
         return np.where(
-            q > 0.5, special.chdtri(df, 1 - q), 2 * special.gammaincinv(np.asarray(df) / 2, q)
+            qa > 0.5, special.chdtri(df, 1 - qa), 2 * special.gammaincinv(np.asarray(df) / 2, qa)
         )
     return _each(_chi2_ppf, q, df)
 
 
-def f_sf(x: Any, df1: Any, df2: Any) -> Any:
+def f_sf(x: F, df1: Df, df2: Df) -> F:
     """P(F_df1,df2 > x)."""
     if _use_scipy(x, df1, df2):
         return _scipy().fdtrc(df1, df2, x)

@@ -17,12 +17,16 @@ import math
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from alsreview.errors import ValidationError
 from alsreview.results import Result
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 TWO_BY_TWO = ("RR", "OR", "RD")
 PROPORTION = ("PR", "PLN", "PLO", "PAS")
@@ -62,7 +66,7 @@ class EffectSizes(Result):
     def sei(self) -> np.ndarray:
         return np.sqrt(self.vi)
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """A pandas DataFrame with columns ``yi`` and ``vi``."""
         import pandas as pd
 
@@ -120,13 +124,13 @@ def _check(cond: np.ndarray, message: str) -> None:
 
 def escalc(
     measure: str,
-    data: Mapping[str, Any] | Any | None = None,
+    data: pd.DataFrame | Mapping[str, ArrayLike] | None = None,
     *,
     add: float | None = None,
     to: str = "only0",
     drop00: bool = False,
-    slab: Any = None,
-    **columns: Any,
+    slab: ArrayLike | str | None = None,
+    **columns: ArrayLike | str | None,
 ) -> EffectSizes:
     """Compute ``yi``/``vi`` for ``measure`` from metafor-named columns.
 
@@ -144,7 +148,7 @@ def escalc(
             if data is None:
                 raise ValidationError(f"slab={slab!r} names a column, but no data= was given")
             slab = data[slab]
-        labels = tuple(str(s) for s in slab)
+        labels = tuple(str(s) for s in np.asarray(slab, dtype=object))
     token = _LABELS.set(labels)
     try:
         es = _escalc(measure, data, add, to, drop00, columns)

@@ -25,8 +25,9 @@ metafor far beyond its own convergence tolerance.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 
@@ -36,7 +37,24 @@ from alsreview.meta.distributions import chi2_ppf
 from alsreview.meta.rootfind import R_TOL, uniroot
 
 METHODS = ("EE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM", "PMM", "GENQ")
-CONTROL_DEFAULTS: dict[str, Any] = {
+#: metafor's ``control=`` list as given: settings by name (``tau2.max`` or ``tau2_max``)
+Control = Mapping[str, float | bool | None]
+
+
+class ControlSettings(TypedDict):
+    """Every control setting, with the defaults filled in (`control_settings`)."""
+
+    tau2_init: float | None
+    tau2_min: float
+    tau2_max: float | None  # None: max(100, 10 mad(yi)^2)
+    threshold: float
+    tol: float
+    ll0check: bool
+    maxiter: int
+    stepadj: float
+
+
+CONTROL_DEFAULTS: ControlSettings = {
     "tau2_init": None,
     "tau2_min": 0.0,
     "tau2_max": 100.0,
@@ -59,9 +77,9 @@ def method_name(method: str) -> str:
     raise ValidationError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
 
 
-def control_settings(control: Any = None) -> dict[str, Any]:
+def control_settings(control: Control | None = None) -> ControlSettings:
     """metafor's control list with defaults; ``tau2_max`` None means max(100, 10 mad(yi)^2)."""
-    con = dict(CONTROL_DEFAULTS)
+    con: dict[str, Any] = dict(CONTROL_DEFAULTS)
     for key, value in (control or {}).items():
         key = key.replace(".", "_")
         if key not in con:
@@ -69,7 +87,7 @@ def control_settings(control: Any = None) -> dict[str, Any]:
         con[key] = value
     if not control or not any(k.replace(".", "_") == "tau2_max" for k in control):
         con["tau2_max"] = None
-    return con
+    return cast(ControlSettings, con)  # the keys are checked above
 
 
 @dataclass(frozen=True)
@@ -88,7 +106,7 @@ def _mad(y: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(y - med)))
 
 
-def tau2_max(y: np.ndarray, con: dict[str, Any]) -> float:
+def tau2_max(y: np.ndarray, con: ControlSettings) -> float:
     """metafor's upper end of the tau^2 search interval: max(100, 10 mad(yi)^2)."""
     if con["tau2_max"] is None:
         return max(100.0, 10 * _mad(y) ** 2)
@@ -101,7 +119,7 @@ def estimate_tau2(
     d: Design,
     method: str,
     weights: np.ndarray | None = None,
-    control: dict[str, Any] | None = None,
+    control: ControlSettings | None = None,
 ) -> Tau2:
     """tau^2 by ``method`` for every row of ``Y``/``V`` (shape (n, k)); see the module doc."""
     con = control if control is not None else control_settings()
@@ -202,7 +220,7 @@ def _se_tau2(
 
 
 def _fisher_scoring(
-    ymc: np.ndarray, V: np.ndarray, d: Design, method: str, tau2: np.ndarray, con: dict[str, Any]
+    ymc: np.ndarray, V: np.ndarray, d: Design, method: str, tau2: np.ndarray, con: ControlSettings
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """metafor's Fisher scoring for ML/REML (and the EB update), step halving at tau2_min;
     every row iterates until its own change is below ``threshold``."""
@@ -256,7 +274,7 @@ def score(ymc: np.ndarray, v: np.ndarray, d: Design, method: str, tau2: float) -
 
 
 def _bracket_score(
-    ymc: np.ndarray, v: np.ndarray, d: Design, method: str, con: dict[str, Any]
+    ymc: np.ndarray, v: np.ndarray, d: Design, method: str, con: ControlSettings
 ) -> float:
     """Fallback when Fisher scoring fails: bracket the score's root and solve with brentq."""
     from scipy.optimize import brentq
@@ -287,7 +305,7 @@ def loglik(ymc: np.ndarray, V: np.ndarray, d: Design, tau2: np.ndarray, method: 
 
 
 def _paule_mandel(
-    ymc: np.ndarray, v: np.ndarray, d: Design, method: str, con: dict[str, Any]
+    ymc: np.ndarray, v: np.ndarray, d: Design, method: str, con: ControlSettings
 ) -> tuple[float, bool]:
     """Paule-Mandel: solve Q(tau2) = k - p (PM) or the chi2 median (PMM) with uniroot."""
     if np.any(v <= 0):

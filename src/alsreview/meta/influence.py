@@ -16,12 +16,17 @@ settings (Viechtbauer & Cheung 2010, Res Synth Methods 1:112-125).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from alsreview.errors import AlsreviewError, ValidationError
 from alsreview.results import Result
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from alsreview.meta.results import RmaResult
 
 
 def _refit(fit: Any, keep: np.ndarray, *, with_X: bool) -> Any:
@@ -63,7 +68,7 @@ class Leave1outResult(Result):
     I2: np.ndarray
     H2: np.ndarray
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(self.to_dict())
@@ -77,7 +82,7 @@ class Leave1outResult(Result):
         return "\n".join(lines)
 
 
-def leave1out(fit: Any) -> Leave1outResult:
+def leave1out(fit: RmaResult) -> Leave1outResult:
     """Refit a model without moderators k times, leaving out one study each time."""
     if getattr(fit, "p", 1) != 1:
         raise ValidationError("leave-one-out applies to models without moderators")
@@ -196,7 +201,7 @@ class InfluenceResult(Result):
         ("inf", "is_infl"),
     )  # fmt: skip
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(self.to_dict())
@@ -212,7 +217,7 @@ class InfluenceResult(Result):
         return "\n".join(lines)
 
 
-def hatvalues(fit: Any) -> np.ndarray:
+def hatvalues(fit: RmaResult) -> np.ndarray:
     """Diagonal of H = X (X'WX)^-1 X'W, W = diag(1/(vi + tau2)) (user weights if given)."""
     X = np.asarray(fit.X, float)
     uw = getattr(fit, "user_weights", None)
@@ -223,7 +228,7 @@ def hatvalues(fit: Any) -> np.ndarray:
     return h
 
 
-def influence(fit: Any, *, l1o: Leave1outResult | None = None) -> InfluenceResult:
+def influence(fit: RmaResult, *, l1o: Leave1outResult | None = None) -> InfluenceResult:
     """Case-deletion diagnostics of ``metafor::influence.rma.uni`` (model weights 1/(vi+tau2)).
 
     For each study i, with the model refitted without it (tau2_(-i), b_(-i), s2w_(-i)):

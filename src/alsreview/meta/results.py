@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,11 +34,16 @@ from alsreview.meta.design import Design
 from alsreview.meta.distributions import chi2_ppf, norm_ppf, t_ppf
 from alsreview.meta.rootfind import R_TOL, uniroot
 from alsreview.results import Result, check_level, plain
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 __all__ = ["Confint", "Prediction", "RmaResult"]
 
 
-def frozen(a: Any) -> np.ndarray:
+def frozen(a: ArrayLike) -> np.ndarray:
     out = np.array(a, dtype=float)
     out.setflags(write=False)
     return out
@@ -58,12 +63,12 @@ class Prediction(Result):
     pi_lb: np.ndarray
     pi_ub: np.ndarray
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """One number per key for a single prediction, lists for several."""
         out = super().to_dict()
         return {k: v[0] if len(v) == 1 else v for k, v in out.items()}
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame({f: np.asarray(getattr(self, f)) for f in PREDICTION_FIELDS})
@@ -95,7 +100,7 @@ class Confint(Result):
 
     _dict_keys = ("tau2", "tau", "I2", "H2")
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         rows = [getattr(self, key) for key in ("tau2", "tau", "I2", "H2")]
@@ -174,11 +179,11 @@ class RmaResult(Result):
 
     def _crit(self, level: float | None = None) -> float:
         alpha = 1 - (self.level if level is None else check_level(level)) / 100
-        if self.test == "knha":
+        if self.test == "knha" and self.ddf is not None:
             return float(t_ppf(1 - alpha / 2, self.ddf))
         return float(norm_ppf(1 - alpha / 2))
 
-    def predict(self, newmods: Any = None, level: float | None = None) -> Prediction:
+    def predict(self, newmods: ArrayLike | None = None, level: float | None = None) -> Prediction:
         """Pooled (or fitted) values with CI and prediction interval (metafor ``predict``).
 
         ``newmods``: moderator values (without the intercept column) for new studies; by
@@ -321,7 +326,7 @@ class RmaResult(Result):
     def moderator(self) -> list[str]:
         return [n for n in self.coef_names if n != "intrcpt"]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """Numbers under the reference files' key names (fits / metareg objects); a model
         without moderators gives scalars.  ``omitted`` (1-based input rows) when any."""
         keys = self._METAREG_KEYS if self.has_moderators else self._FIT_KEYS
@@ -332,7 +337,7 @@ class RmaResult(Result):
             out["omitted"] = [i + 1 for i in self.omitted]
         return out
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         """The coefficient table (estimate, se, zval, pval, ci_lb, ci_ub) by coefficient."""
         import pandas as pd
 
@@ -342,7 +347,7 @@ class RmaResult(Result):
             {k: np.asarray(v) for k, v in cols.items()}, index=list(self.coef_names)
         )
 
-    def study_frame(self) -> Any:
+    def study_frame(self) -> pd.DataFrame:
         """One row per fitted study: label, yi, vi and the percent weight."""
         import pandas as pd
 

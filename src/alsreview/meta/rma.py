@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from alsreview.errors import ConvergenceError, ValidationError
 from alsreview.meta.design import Design
 from alsreview.meta.distributions import chi2_sf, f_sf, norm_ppf, norm_sf, t_ppf, t_sf
+from alsreview.meta.effects import EffectSizes
 from alsreview.meta.estimators import (
     CONTROL_DEFAULTS,
     METHODS,
@@ -36,6 +37,15 @@ from alsreview.meta.estimators import (
 )
 from alsreview.meta.results import Confint, Prediction, RmaResult, frozen
 from alsreview.results import check_level
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
+
+    #: a moderator matrix, one column, or column names of ``data`` (text columns: factors)
+    Moderators = ArrayLike | str | Sequence[str] | Mapping[str, ArrayLike | Sequence[object]]
+
+    from alsreview.meta.estimators import Control, ControlSettings
 
 __all__ = ["CONTROL_DEFAULTS", "METHODS", "TESTS", "Confint", "Prediction", "RmaResult", "rma"]
 
@@ -156,19 +166,19 @@ def _is_missing(x: Any) -> bool:
 
 
 def rma(
-    yi: Any,
-    vi: Any = None,
-    mods: Any = None,
+    yi: ArrayLike | str | EffectSizes,
+    vi: ArrayLike | str | None = None,
+    mods: Moderators | None = None,
     method: str = "REML",
     test: str = "z",
     *,
-    sei: Any = None,
-    weights: Any = None,
+    sei: ArrayLike | str | None = None,
+    weights: ArrayLike | str | None = None,
     intercept: bool = True,
     level: float = 95,
-    control: Mapping[str, Any] | None = None,
-    data: Any = None,
-    slab: Any = None,
+    control: Control | None = None,
+    data: pd.DataFrame | Mapping[str, ArrayLike] | None = None,
+    slab: ArrayLike | str | None = None,
 ) -> RmaResult:
     """Fit a fixed/random/mixed-effects meta-analysis as ``metafor::rma.uni``.
 
@@ -183,8 +193,9 @@ def rma(
     if test not in TESTS:
         raise ValidationError(f"unknown test {test!r}; use 'z' or 'knha'")
     level = check_level(level)
-    if hasattr(yi, "measure") and vi is None and sei is None:  # an escalc result
-        yi, vi, slab = yi.yi, yi.vi, yi.slab if slab is None else slab
+    if isinstance(yi, EffectSizes) and vi is None and sei is None:  # an escalc result
+        es = yi
+        yi, vi, slab = es.yi, es.vi, es.slab if slab is None else slab
     yi, vi, sei = (_column(x, data, n) for x, n in ((yi, "yi"), (vi, "vi"), (sei, "sei")))
     weights, slab = _column(weights, data, "weights"), _column(slab, data, "slab")
     if isinstance(mods, str):
@@ -397,7 +408,7 @@ def _pseudo_r2(
     method: str,
     test: str,
     user_w: np.ndarray | None,
-    con: dict[str, Any],
+    con: ControlSettings,
     wi: np.ndarray,
 ) -> float | None:
     """Proportion of tau2 accounted for by the moderators, 100 (tau2_RE - tau2_ME) / tau2_RE

@@ -17,13 +17,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from alsreview.errors import AlsreviewError, ValidationError
 from alsreview.meta.csvfile import read_columns
 from alsreview.results import Result
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from alsreview.meta.results import RmaResult
 
 __all__ = ["DIAGNOSTICS_MAX_K", "MetaRun", "diagnostics", "run_meta"]
 
@@ -35,22 +39,22 @@ TWO_BY_TWO = ("ai", "bi", "ci", "di", "n1i", "n2i")
 class MetaRun(Result):
     """Everything ``alsreview meta`` prints: the JSON object and the text report."""
 
-    data: dict[str, Any]
+    data: JSONDict
     text: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return json_safe(self.data)
+    def to_dict(self) -> JSONDict:
+        return _json_safe(self.data)
 
     def summary(self) -> str:
         return self.text
 
 
-def json_safe(obj: Any) -> Any:
+def _json_safe(obj: Any) -> Any:
     """NaN and infinities become None, numpy scalars plain numbers (strict JSON)."""
     if isinstance(obj, dict):
-        return {k: json_safe(v) for k, v in obj.items()}
+        return {k: _json_safe(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [json_safe(v) for v in obj]
+        return [_json_safe(v) for v in obj]
     if hasattr(obj, "item") and not isinstance(obj, str):
         obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj):
@@ -90,7 +94,7 @@ def run_meta(
     es = escalc(measure, cols, slab=slab)
     mod_data = {name: cols[name] for name in mods} if mods else None
     fit = rma(es.yi, es.vi, mods=mod_data, method=method, test=test, slab=slab)
-    out: dict[str, Any] = {"measure": measure, **fit.to_dict()}
+    out: JSONDict = {"measure": measure, **fit.to_dict()}
     text = [fit.summary()]
     if not fit.has_moderators:
         pred = fit.predict()
@@ -137,7 +141,7 @@ def _run_mh(path: Path, cols: dict[str, list[Any]], measure: str, method: str) -
     return MetaRun(res.to_dict(), res.summary())
 
 
-def diagnostics(fit: Any, text: list[str] | None = None) -> dict[str, Any]:
+def diagnostics(fit: RmaResult, text: list[str] | None = None) -> JSONDict:
     """Publication-bias and influence objects of a model without moderators, each as
     ``to_dict()`` (or ``{"error": message}`` when it cannot be computed); summaries of the
     bias tests are appended to ``text``."""
@@ -145,8 +149,8 @@ def diagnostics(fit: Any, text: list[str] | None = None) -> dict[str, Any]:
     from alsreview.meta.influence import influence, leave1out
 
     text = [] if text is None else text
-    out: dict[str, Any] = {}
-    done: dict[str, Any] = {}  # results later steps reuse
+    out: JSONDict = {}
+    done: JSONDict = {}  # results later steps reuse
     steps = {
         "regtest": lambda: regtest(fit),
         "ranktest": lambda: ranktest(fit),

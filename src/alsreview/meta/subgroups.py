@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import numpy as np
 
@@ -21,6 +21,11 @@ from alsreview.errors import ValidationError
 from alsreview.meta.distributions import chi2_sf
 from alsreview.meta.rma import RmaResult, rma
 from alsreview.results import Result
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from alsreview.meta.estimators import Control
 
 
 @dataclass(frozen=True, repr=False)
@@ -40,7 +45,7 @@ class SubgroupResult(Result):
 
     _dict_keys = (("groups", "fits"), "Q_between", "df", "pval", "method", "test")
 
-    def summary_frame(self) -> Any:
+    def summary_frame(self) -> pd.DataFrame:
         """One row per subgroup: k, estimate, se, CI, tau2."""
         import pandas as pd
 
@@ -66,13 +71,21 @@ class SubgroupResult(Result):
         return "\n".join(lines)
 
 
+class RmaOptions(TypedDict, total=False):
+    """The `rma` settings a subgroup analysis passes on to each subgroup's fit."""
+
+    level: float
+    control: Control | None
+    intercept: bool
+
+
 def subgroups(
     yi: Sequence[float] | np.ndarray,
     vi: Sequence[float] | np.ndarray,
-    groups: Sequence[Any],
+    groups: Sequence[object],
     method: str = "REML",
     test: str = "z",
-    **kwargs: Any,
+    **kwargs: Unpack[RmaOptions],
 ) -> SubgroupResult:
     """Fit ``rma`` within each subgroup (in order of first appearance) and test differences.
 

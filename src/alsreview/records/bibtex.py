@@ -10,11 +10,11 @@ unparsed one raises `ImportFormatError` with its line.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from alsreview.errors import ImportFormatError
 from alsreview.records.model import Record
 from alsreview.records.textfile import decode_export
+from alsreview.typealiases import JSONDict
 
 _ENTRY = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s]*)", re.MULTILINE)
 _NON_ENTRIES = {"comment", "string", "preamble"}
@@ -59,11 +59,13 @@ def parse_bibtex(data: bytes | str, path: str | None = None) -> list[Record]:
     from bibtexparser.customization import convert_to_unicode
 
     text = decode_export(data, path)
-    openings = [
-        (m.group(2), text.count("\n", 0, m.start()) + 1)
-        for m in _ENTRY.finditer(text)
-        if m.group(1).lower() not in _NON_ENTRIES
-    ]
+    openings = []
+    line, pos = 1, 0
+    for m in _ENTRY.finditer(text):  # line numbers counted on from the previous entry
+        line += text.count("\n", pos, m.start())  # (from the start each time: quadratic)
+        pos = m.start()
+        if m.group(1).lower() not in _NON_ENTRIES:
+            openings.append((m.group(2), line))
     if not openings:
         raise ImportFormatError(path, "no BibTeX entries ('@article{key,' ...)")
     parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
@@ -73,7 +75,7 @@ def parse_bibtex(data: bytes | str, path: str | None = None) -> list[Record]:
     except Exception as exc:  # bibtexparser/pyparsing raise many types; report, never leak
         raise ImportFormatError(path, f"BibTeX parser failed: {exc}") from None
     entries = db.entries
-    parsed_keys = [e.get("ID", "") for e in entries]
+    parsed_keys = {e.get("ID", "") for e in entries}
     for number, (key, line) in enumerate(openings, start=1):
         if key not in parsed_keys:
             raise ImportFormatError(
@@ -86,7 +88,7 @@ def parse_bibtex(data: bytes | str, path: str | None = None) -> list[Record]:
     return out
 
 
-def _to_record(entry: dict[str, Any], number: int, line: int | None) -> Record:
+def _to_record(entry: JSONDict, number: int, line: int | None) -> Record:
     def get(*keys: str) -> str:
         for key in keys:
             if entry.get(key):
@@ -101,7 +103,7 @@ def _to_record(entry: dict[str, Any], number: int, line: int | None) -> Record:
     pmid = get("pmid")
     if not pmid and get("eprinttype").lower() == "pubmed":
         pmid = get("eprint")
-    extra: dict[str, Any] = {"bibtex_type": kind}
+    extra: JSONDict = {"bibtex_type": kind}
     if line is not None:
         extra["line"] = line
     return Record(

@@ -16,6 +16,7 @@ from typing import Any
 
 from alsreview.errors import ImportFormatError
 from alsreview.records.model import Record
+from alsreview.typealiases import JSONDict
 
 _NCT = re.compile(r"^NCT\d{8}$")
 _EUDRACT = re.compile(r"\b(\d{4}-\d{6}-\d{2})\b")
@@ -49,9 +50,7 @@ def _year(*dates: Any) -> int | None:
     return None
 
 
-def parse_study(
-    study: dict[str, Any], *, path: str | None = None, record: int | None = None
-) -> Record:
+def parse_study(study: JSONDict, *, path: str | None = None, record: int | None = None) -> Record:
     """Turn one ClinicalTrials.gov v2 study object into a Record.
 
     Raises `ImportFormatError` when the object is not a study (no `protocolSection` with a
@@ -105,7 +104,7 @@ def parse_study(
         for m in (meshes if isinstance(meshes, list) else [])
         if isinstance(m, dict) and _text(m.get("term"))
     ]
-    extra: dict[str, Any] = {
+    extra: JSONDict = {
         "brief_title": _text(_get(ident, "briefTitle")),
         "overall_status": _text(status.get("overallStatus")) if isinstance(status, dict) else "",
         "study_type": _text(design.get("studyType")) if isinstance(design, dict) else "",

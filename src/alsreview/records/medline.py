@@ -11,11 +11,12 @@ erratum/comment links (EIN, EFR, CIN, CON, RIN, ROF) kept in `extra["comments_co
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterator
 
 from alsreview.errors import ImportFormatError
 from alsreview.records.model import Record
-from alsreview.records.textfile import decode_export
+from alsreview.records.textfile import decode_export, iter_lines
+from alsreview.typealiases import JSONDict
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3})\s*- (.*)$|^([A-Z][A-Z0-9]{0,3})\s*-$")
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
@@ -45,21 +46,30 @@ def split_structured_abstract(text: str) -> list[tuple[str, str]]:
     return sections
 
 
-def _records(text: str, path: str | None) -> list[tuple[int, list[tuple[str, str]]]]:
-    out: list[tuple[int, list[tuple[str, str]]]] = []
+def _records(text: str, path: str | None) -> Iterator[tuple[int, list[tuple[str, str]]]]:
+    """(line of PMID, [(tag, value), ...]) of each record, one at a time; the last one only
+    after the file is checked for truncation (`_refuse_truncated`)."""
+    n_done = 0
+    held: tuple[int, list[tuple[str, str]]] | None = None  # the last complete record
+    ends: set[str] = set()  # tags that records before `held` end with
     current: list[tuple[str, str]] | None = None
-    start = 0
-    for lineno, raw in enumerate(text.split("\n"), start=1):
+    start = last_line = 0
+    for lineno, raw in iter_lines(text):
         line = raw.rstrip()
+        if raw:
+            last_line = lineno
         if not line.strip():
             if current is not None:
-                out.append((start, current))
-                current = None
+                if held is not None:
+                    if held[1]:
+                        ends.add(held[1][-1][0])
+                    yield held
+                held, current, n_done = (start, current), None, n_done + 1
             continue
         if raw.startswith(" ") and current is not None:
             if not current:
                 raise ImportFormatError(
-                    path, "continuation line before any tag", line=lineno, record=len(out) + 1
+                    path, "continuation line before any tag", line=lineno, record=n_done + 1
                 )
             tag, value = current[-1]
             current[-1] = (tag, f"{value} {line.strip()}")
@@ -70,7 +80,7 @@ def _records(text: str, path: str | None) -> list[tuple[int, list[tuple[str, str
                 path,
                 f"not a MEDLINE tag line (expected 'TAG - value'): {line[:60]!r}",
                 line=lineno,
-                record=len(out) + 1,
+                record=n_done + 1,
             )
         tag = (m.group(1) or m.group(3)).strip()
         value = (m.group(2) or "").strip()
@@ -80,7 +90,7 @@ def _records(text: str, path: str | None) -> list[tuple[int, list[tuple[str, str
                     path,
                     f"record starts with {tag!r}, expected 'PMID- '",
                     line=lineno,
-                    record=len(out) + 1,
+                    record=n_done + 1,
                 )
             current, start = [], lineno
         elif tag == "PMID":
@@ -88,33 +98,40 @@ def _records(text: str, path: str | None) -> list[tuple[int, list[tuple[str, str
                 path,
                 "'PMID- ' inside a record (records must be separated by a blank line)",
                 line=lineno,
-                record=len(out) + 1,
+                record=n_done + 1,
             )
         current.append((tag, value))
     if current is not None:
-        out.append((start, current))
-    if not out:
+        if held is not None:
+            if held[1]:
+                ends.add(held[1][-1][0])
+            yield held
+        held, n_done = (start, current), n_done + 1
+    if held is None:
         raise ImportFormatError(path, "no MEDLINE records (no 'PMID- ' line)")
-    _refuse_truncated(text, out, path)
-    return out
+    _refuse_truncated(text, held, ends, n_done, last_line, path)
+    yield held
 
 
 def _refuse_truncated(
-    text: str, records: list[tuple[int, list[tuple[str, str]]]], path: str | None
+    text: str,
+    last: tuple[int, list[tuple[str, str]]],
+    ends: set[str],
+    n_records: int,
+    last_line: int,
+    path: str | None,
 ) -> None:
     """A file cut off mid-record is refused, naming the line: PubMed ends every line with a
-    newline and every record with the same tag (SO), so a last record that ends otherwise
-    has lost its end."""
-    last_line = text.rstrip("\n").count("\n") + 1
-    start, items = records[-1]
+    newline and every record with the same tag (SO; `ends` holds the end tags of the records
+    before `last`), so a last record that ends otherwise has lost its end."""
+    start, items = last
     if not text.endswith("\n"):
         raise ImportFormatError(
             path,
             "the file ends in the middle of a line (no final newline): truncated? refused",
             line=last_line,
-            record=len(records),
+            record=n_records,
         )
-    ends = {rec[-1][0] for _, rec in records[:-1] if rec}
     if len(ends) == 1 and items and items[-1][0] not in ends:
         (tag,) = ends
         raise ImportFormatError(
@@ -122,7 +139,7 @@ def _refuse_truncated(
             f"the last record (from line {start}) ends without its {tag!r} line, which every "
             "other record ends with: truncated? refused",
             line=last_line,
-            record=len(records),
+            record=n_records,
         )
 
 
@@ -164,7 +181,7 @@ def _to_record(items: list[tuple[str, str]], path: str | None, number: int, line
     sections = split_structured_abstract(abstract)
     dp = first("DP")
     m = _YEAR.search(dp) or _YEAR.search(first("DEP", "EDAT"))
-    extra: dict[str, Any] = {}
+    extra: JSONDict = {}
     links = []
     for tag, kind in _LINK_TAGS.items():
         for value in fields.get(tag, []):

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from alsreview.typealiases import JSONDict
+
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _DOI_SHAPE = re.compile(r"^10\.\d{4,9}/\S+$")
 
@@ -69,7 +71,7 @@ class Record:
     decision: str | None = None  # "included" / "excluded" / "maybe" / None
     labels: list[str] = field(default_factory=list)
     notes: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: JSONDict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.doi = normalise_doi(self.doi)
@@ -79,9 +81,9 @@ class Record:
     def first_author(self) -> str:
         return self.authors[0] if self.authors else ""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """Plain dict (lists copied), for JSON, the store and DataFrames."""
-        out: dict[str, Any] = {}
+        out: JSONDict = {}
         for f in fields(self):
             value = getattr(self, f.name)
             out[f.name] = (
@@ -92,7 +94,7 @@ class Record:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Record:
+    def from_dict(cls, data: JSONDict) -> Record:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in known}
         if "abstract_sections" in kwargs:

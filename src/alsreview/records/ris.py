@@ -14,12 +14,14 @@ whole range, PMIDs in `AN` when `DB` is MEDLINE/PubMed, `WOS:` accession numbers
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from alsreview.errors import ImportFormatError
 from alsreview.records.decisions import parse_notes
 from alsreview.records.model import Record, normalise_doi
-from alsreview.records.textfile import decode_export
+from alsreview.records.textfile import decode_export, iter_lines
+from alsreview.typealiases import JSONDict
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])\s{1,2}-(?: (.*)|\s*)$")
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
@@ -48,12 +50,13 @@ TYPE_NAMES = {
 }
 
 
-def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[str, str, int]]]]:
-    """[(line of TY, [(tag, value, line), ...]), ...]; continuation lines appended."""
-    records: list[tuple[int, list[tuple[str, str, int]]]] = []
+def _split_records(text: str, path: str | None) -> Iterator[tuple[int, list[tuple[str, str, int]]]]:
+    """(line of TY, [(tag, value, line), ...]) of each record as soon as its ER is read;
+    continuation lines appended."""
+    n_records = 0
     current: list[tuple[str, str, int]] | None = None
     start = 0
-    for lineno, raw in enumerate(text.split("\n"), start=1):
+    for lineno, raw in iter_lines(text):
         line = raw.rstrip()
         m = _TAG.match(line)
         if m is None:
@@ -67,7 +70,7 @@ def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[st
                     path,
                     f"text outside a record (expected 'TY  - '): {stripped[:60]!r}",
                     line=lineno,
-                    record=len(records) + 1,
+                    record=n_records + 1,
                 )
             if current:
                 tag, value, at = current[-1]
@@ -80,19 +83,20 @@ def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[st
                     path,
                     "new 'TY' before the previous record's 'ER'",
                     line=lineno,
-                    record=len(records) + 1,
+                    record=n_records + 1,
                 )
             if not value:
                 raise ImportFormatError(
-                    path, "'TY' without a reference type", line=lineno, record=len(records) + 1
+                    path, "'TY' without a reference type", line=lineno, record=n_records + 1
                 )
             current, start = [("TY", value, lineno)], lineno
         elif tag == "ER":
             if current is None:
                 raise ImportFormatError(
-                    path, "'ER' without a 'TY'", line=lineno, record=len(records) + 1
+                    path, "'ER' without a 'TY'", line=lineno, record=n_records + 1
                 )
-            records.append((start, current))
+            n_records += 1
+            yield start, current
             current = None
         else:
             if current is None:
@@ -100,7 +104,7 @@ def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[st
                     path,
                     f"tag {tag!r} outside a record (before 'TY')",
                     line=lineno,
-                    record=len(records) + 1,
+                    record=n_records + 1,
                 )
             current.append((tag, value, lineno))
     if current is not None:
@@ -108,11 +112,10 @@ def _split_records(text: str, path: str | None) -> list[tuple[int, list[tuple[st
             path,
             "last record is not closed by 'ER  - ' (file truncated?)",
             line=start,
-            record=len(records) + 1,
+            record=n_records + 1,
         )
-    if not records:
+    if not n_records:
         raise ImportFormatError(path, "no RIS records (no 'TY  - ' line)")
-    return records
 
 
 def _first(fields: dict[str, list[str]], *tags: str) -> str:
@@ -172,7 +175,7 @@ def _to_record(fields: dict[str, list[str]], number: int) -> Record:
     db = " ".join(_all(fields, "DB", "DP")).lower()
     accession = _first(fields, "AN")
     pmid = None
-    extra: dict[str, Any] = {"ris_type": ris_type}
+    extra: JSONDict = {"ris_type": ris_type}
     if accession:
         extra["accession_number"] = accession
         if re.fullmatch(r"(?:PMID:?\s*)?\d{1,9}", accession, re.IGNORECASE) and (
@@ -257,12 +260,12 @@ _TYPE_BACK = {
 }
 
 
-def record_to_ris_dict(rec: Record) -> dict[str, Any]:
+def record_to_ris_dict(rec: Record) -> JSONDict:
     """A rispy reference dict; decision and labels go into N1 as `alsreview-...` lines."""
     ris_type = rec.extra.get("ris_type") or next(
         (_TYPE_BACK[p] for p in rec.publication_types if p in _TYPE_BACK), "JOUR"
     )
-    ref: dict[str, Any] = {"type_of_reference": ris_type}
+    ref: JSONDict = {"type_of_reference": ris_type}
 
     def put(key: str, value: Any) -> None:
         # every value on one line: a newline would start a new tag, or a new record

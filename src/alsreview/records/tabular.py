@@ -15,13 +15,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from alsreview.errors import ImportFormatError
 from alsreview.records.decisions import parse_notes
 from alsreview.records.model import Record
 from alsreview.records.textfile import decode_export
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "record_id": (
@@ -113,6 +117,11 @@ _SHORT_NAME = re.compile(r"^[^\W\d][\w'’ -]*\s[A-Z]{1,4}$")
 _CITATION = re.compile(r";\s*(?P<volume>[^():;]+)?(?:\((?P<issue>[^)]+)\))?:(?P<pages>[^.;\s]+)")
 
 
+#: one cell as read: text from CSV/TSV; text, a number, a date/time or None from XLSX
+Cell = object
+V = TypeVar("V")
+
+
 def _split_authors(text: str) -> list[str]:
     text = text.strip().rstrip(".") if re.search(r"\s[A-Z]{1,4}\.$", text.strip()) else text.strip()
     if not text:
@@ -163,7 +172,7 @@ def _map_columns(header: list[str], path: str | None) -> dict[str, int]:
 
 
 def rows_to_records(
-    header: list[str], rows: list[tuple[int, list[Any]]], path: str | None, source: str
+    header: list[str], rows: Sequence[tuple[int, Sequence[Cell]]], path: str | None, source: str
 ) -> list[Record]:
     """Turn (line, cells) rows into Records using the header's column names."""
     mapping = _map_columns([str(h) if h is not None else "" for h in header], path)
@@ -178,7 +187,7 @@ def rows_to_records(
                 record=number,
             )
 
-        def get(name: str, cells: list[Any] = cells) -> str:
+        def get(name: str, cells: Sequence[Cell] = cells) -> str:
             i = mapping.get(name)
             if i is None or i >= len(cells) or cells[i] is None:
                 return ""
@@ -204,7 +213,7 @@ def rows_to_records(
         decision = get("decision").lower() or _decision_from_label(get("included"))
         labels = _split_list(get("labels"))
         notes = get("notes")
-        extra: dict[str, Any] = {"line": line}
+        extra: JSONDict = {"line": line}
         if notes and ("RAYYAN-" in notes or "alsreview-" in notes.lower()):
             parsed = parse_notes(notes)
             decision = parsed.decision or decision
@@ -263,7 +272,7 @@ def parse_delimited(
         delimiter = max(",\t;", key=head.count)
     # lines one at a time: io.StringIO would hold the text as 4 bytes per character
     reader = csv.reader(_lines(text, path), delimiter=delimiter, strict=True)
-    rows: list[tuple[int, list[Any]]] = []
+    rows: list[tuple[int, Sequence[Cell]]] = []
     try:
         header = next(reader)
         line = reader.line_num + 1
@@ -302,7 +311,7 @@ def _lines(text: str, path: str | None) -> Iterator[str]:
 
 
 def refuse_cut_last_row(
-    text: str, header: list[Any], rows: list[tuple[int, list[Any]]], path: str | None
+    text: str, header: Sequence[Cell], rows: Sequence[tuple[int, Sequence[Cell]]], path: str | None
 ) -> None:
     """A file that ends without a newline in a row shorter than the header was cut off
     (an interrupted download or copy): refused, naming the line, rather than storing a
@@ -355,7 +364,7 @@ def parse_xlsx(data: bytes, path: str | None = None) -> list[Record]:
     return rows_to_records(header, rows, path, "xlsx")
 
 
-def check_sheet_dimensions(sheet: Any, path: str | None) -> None:
+def check_sheet_dimensions(sheet: Worksheet, path: str | None) -> None:
     """Refuse a worksheet whose declared range (`<dimension ref="A1:XFD1048576"/>`) is larger
     than `MAX_CELLS`: read-only openpyxl pads every row to the declared width."""
     from alsreview.inputs import MAX_CELLS
@@ -380,7 +389,7 @@ CSV_COLUMNS = [
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise_cell(value: Any) -> Any:
+def neutralise_cell(value: V) -> V | str:
     """A text cell a spreadsheet would run as a formula gets a leading `'` (OWASP, CSV
     injection: cells starting with = + - @ tab or carriage return).  Numbers pass as they are."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):

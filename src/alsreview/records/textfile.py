@@ -9,6 +9,7 @@ after decoding mean a binary file and raise `ImportFormatError`.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 
 from alsreview.errors import ImportFormatError
 
@@ -57,3 +58,17 @@ def _cp1252_ok(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def iter_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number from 1, line without its newline) for each line of `text`, as
+    `enumerate(text.split("\\n"), start=1)` gives them but without a list of every line
+    (a large export is read once, not copied line by line into memory first)."""
+    start, lineno = 0, 1
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield lineno, text[start:]
+            return
+        yield lineno, text[start:end]
+        start, lineno = end + 1, lineno + 1

@@ -3,16 +3,24 @@
 In: the evidence base's studies (or a ready `AlsfrsSynthesis`).  Out: a `Section` with the
 cohorts used and left out, the pooled estimates for each assumed pre-post correlation,
 subgroups, the meta-regression, the caveats (template `alsfrs.html.j2`), and a forest plot
-(MC, r = 0.5) drawn by `meta.plots.forest` on a `matplotlib.figure.Figure`.
+(MC, r = 0.5) drawn by `report.meta_plots.forest` on a `matplotlib.figure.Figure`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from alsreview.errors import ValidationError
 from alsreview.meta.alsfrs import AlsfrsSynthesis, alsfrs_synthesis
 from alsreview.report.html import render
 from alsreview.report.section import Figure, Section
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from matplotlib.figure import Figure as MplFigure
+
+    from alsreview.evidence.model import Study
 
 
 def _ci(estimate: float, lb: float, ub: float) -> str:
@@ -24,7 +32,7 @@ def _p(p: float) -> str:
 
 
 def alsfrs_section(
-    studies: list[Any] | None = None, *, syn: AlsfrsSynthesis | None = None
+    studies: Sequence[Study] | None = None, *, syn: AlsfrsSynthesis | None = None
 ) -> Section:
     """The ALSFRS-R slope synthesis as a report section (give `studies` or `syn`)."""
     if syn is None:
@@ -45,7 +53,7 @@ def alsfrs_section(
     sensitivity = []
     subgroups = []
     metareg = None
-    if syn.primary is not None:
+    if syn.primary is not None and syn.sensitivity is not None:
         sensitivity = [
             {
                 "r": f"{r.ri:g}",
@@ -114,10 +122,12 @@ def alsfrs_section(
     )
 
 
-def forest_figure(syn: AlsfrsSynthesis) -> Any:
+def forest_figure(syn: AlsfrsSynthesis) -> MplFigure:
     """Forest plot of the primary analysis, subgroups by cell type when there are two+."""
-    from alsreview.meta.plots import forest
+    from alsreview.report.meta_plots import forest
 
+    if syn.primary is None:
+        raise ValidationError(f"a forest plot needs at least two cohorts; {syn.k} pooled")
     groups = [s.cell_type for s in syn.studies] if syn.by_cell_type is not None else None
     return forest(
         syn.primary,

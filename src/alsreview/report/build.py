@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.evidence import BUNDLED, load_evidence
 from alsreview.evidence.integrity import run_integrity_checks
@@ -24,13 +24,17 @@ from alsreview.report.grade import Override
 from alsreview.report.html import render
 from alsreview.report.section import Figure, Section
 
+if TYPE_CHECKING:
+    from alsreview.report.findings import AppraisalInput
+    from alsreview.trial.analysis import TrialAnalysis
+
 
 def review_sections(
     evidence: EvidenceBase,
     *,
-    appraisals: Mapping[str, Any] | None = None,
+    appraisals: Mapping[str, AppraisalInput] | None = None,
     overrides: Iterable[Override] = (),
-    trial: Any = None,
+    trial: TrialAnalysis | None = None,
 ) -> list[Section]:
     """Every section of the review report, in reading order.
 
@@ -97,9 +101,9 @@ def build_report(
     evidence_path: str | Path | None = None,
     *,
     evidence: EvidenceBase | None = None,
-    appraisals: Mapping[str, Any] | None = None,
+    appraisals: Mapping[str, AppraisalInput] | None = None,
     overrides: Iterable[Override] = (),
-    trial: Any = "bundled",
+    trial: TrialAnalysis | str | Path | None = "bundled",
 ) -> Path:
     """Write the report for an evidence base into folder `out`; return the index.html path.
 

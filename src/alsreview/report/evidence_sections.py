@@ -8,7 +8,7 @@ figures come from `report/figures.py` and `report/prisma.py`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from alsreview.evidence.integrity import Finding
 from alsreview.evidence.model import EvidenceBase, Fact, Outcome, Review, Study
@@ -16,10 +16,20 @@ from alsreview.evidence.taxonomy import load_taxonomy, route_label
 from alsreview.report.figures import route_order
 from alsreview.report.html import render
 from alsreview.report.section import Section
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from types import SimpleNamespace
+
+    from alsreview.evidence.model import Statistic
+    from alsreview.prisma import PrismaFlow
 
 
 # ---------------------------------------------------------------- helpers
-def cell(fact: Fact[Any] | None, text: str | None = None) -> dict[str, Any]:
+T = TypeVar("T")
+
+
+def cell(fact: Fact[T] | None, text: str | None = None) -> JSONDict:
     """A table cell: shown text, whether it is disputed, and what the other reports say."""
     if fact is None:
         return {
@@ -45,7 +55,7 @@ def cell(fact: Fact[Any] | None, text: str | None = None) -> dict[str, Any]:
     }
 
 
-def printed_note(fact: Fact[Any]) -> str:
+def printed_note(fact: Fact[T]) -> str:
     """For a disputed value, the visible note next to it: what the other sources print and
     where the shown value comes from (issue 13, disclosure); "" when no source disagrees."""
     if not fact.disputed:
@@ -198,7 +208,7 @@ def prisma_sections(evidence: EvidenceBase) -> list[Section]:
     return sections
 
 
-def prisma_flow(review: Review) -> Any:
+def prisma_flow(review: Review) -> PrismaFlow:
     """The review's own counts as a `PrismaFlow`; unreported counts stay None."""
     from alsreview.prisma import PrismaFlow
 
@@ -229,7 +239,7 @@ def prisma_flow(review: Review) -> Any:
     )
 
 
-def _flow_rows(review: Review) -> list[dict[str, Any]]:
+def _flow_rows(review: Review) -> list[JSONDict]:
     f = review.flow
     rows: list[tuple[str, Fact[Any] | None]] = [
         (f"Records identified: {name}", fact) for name, fact in f.identified.items()
@@ -258,7 +268,7 @@ def _patients_text(members: list[Study]) -> str:
     return text
 
 
-def study_row(s: Study) -> dict[str, Any]:
+def study_row(s: Study) -> JSONDict:
     dose = s.dose
     total = s.total_dose
     sched = s.schedule
@@ -373,7 +383,7 @@ def _other_events(s: Study) -> str:
     return "; ".join(parts)
 
 
-def _ipd_context(evidence: EvidenceBase, ipd: Study | None) -> dict[str, Any] | None:
+def _ipd_context(evidence: EvidenceBase, ipd: Study | None) -> JSONDict | None:
     if ipd is None:
         return None
     typed = trial_report_study(evidence)
@@ -397,7 +407,7 @@ def trial_report_study(evidence: EvidenceBase) -> Study | None:
     return None
 
 
-def ipd_safety_rows(typed: Study | None, ipd: Study) -> list[dict[str, Any]]:
+def ipd_safety_rows(typed: Study | None, ipd: Study) -> list[JSONDict]:
     """The trial's patient-level adverse events (exported into the evidence model by
     `trial.export`) beside the typed table, per term (case-insensitive, severities summed)
     and for deaths, as patients with the event / patients exposed. `agree` is False where
@@ -544,8 +554,9 @@ def safety_section(evidence: EvidenceBase, ipd: Study | None = None) -> Section:
 ALSFRS_MEASURES = ("alsfrs_r_monthly_decline", "alsfrs_r_change", "alsfrs_r_slope")
 
 
-def statistic_text(g: Any) -> str:
-    """A statistic as shown: value with unit, dispersion with its kind, n."""
+def statistic_text(g: Statistic | SimpleNamespace) -> str:
+    """A statistic as shown: value with unit, dispersion with its kind, n (`g`: a Statistic,
+    or its attributes in a namespace, as the web app shows a suggested statistic)."""
     text = "" if g.estimate is None else f"{g.estimate:g}"
     if text and g.central == "median":  # a median is never shown as if it were a mean
         text = f"median {text}"
@@ -570,7 +581,7 @@ def measure_label(o: Outcome) -> str:
     return name
 
 
-def outcome_row(s: Study, o: Outcome) -> dict[str, Any]:
+def outcome_row(s: Study, o: Outcome) -> JSONDict:
     groups = [
         {
             "text": statistic_text(g),

@@ -8,11 +8,17 @@ matplotlib figure, so the same drawing serves notebooks.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.evidence.model import Study
 from alsreview.evidence.taxonomy import load_taxonomy, route_label
 from alsreview.report.section import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
+
+    from alsreview.evidence.model import Outcome
 
 ROUTE_COLOURS = {"IT": "#1b9e77", "IMd": "#d95f02", "IM": "#7570b3", "IV": "#e7298a"}
 
@@ -26,12 +32,14 @@ def _axes(ax: Any, size: tuple[float, float]) -> tuple[Any, Any]:
     from matplotlib.figure import Figure as MplFigure
 
     if ax is not None:
-        return ax.figure, ax
+        fig = ax.get_figure(root=True)
+        assert fig is not None  # an Axes always belongs to a figure
+        return fig, ax
     fig = MplFigure(figsize=size, layout="constrained")
     return fig, fig.add_subplot()
 
 
-def plot_studies_by_cell_and_route(studies: list[Study], ax: Any = None) -> Any:
+def plot_studies_by_cell_and_route(studies: list[Study], ax: Axes | None = None) -> MplFigure:
     """Grid of cell type x route: number of studies, circle area ~ patients enrolled."""
     tax = load_taxonomy()
     cells = [c for c in tax.cell_types if any(s.cell_type.value == c for s in studies)]
@@ -81,7 +89,7 @@ def serious_status(study: Study) -> str:
     return "not stated"
 
 
-def plot_serious_events_by_route(studies: list[Study], ax: Any = None) -> Any:
+def plot_serious_events_by_route(studies: list[Study], ax: Axes | None = None) -> MplFigure:
     """Studies per route group by what they report on serious treatment-related events.
 
     One unit throughout (studies): per-patient counts exist for one trial only, so they are
@@ -120,7 +128,7 @@ def serious_events_by_route(studies: list[Study]) -> Figure:
     )
 
 
-def pre_post_pairs(studies: list[Study]) -> list[tuple[str, str, float, float, Any]]:
+def pre_post_pairs(studies: list[Study]) -> list[tuple[str, str, float, float, Outcome]]:
     """(study label, cell type, pre, post, outcome) for monthly ALSFRS-R decline pre vs post."""
     pairs = []
     for s in studies:
@@ -137,7 +145,7 @@ def pre_post_pairs(studies: list[Study]) -> list[tuple[str, str, float, float, A
     return pairs
 
 
-def plot_alsfrs_pre_post(studies: list[Study], ax: Any = None) -> Any:
+def plot_alsfrs_pre_post(studies: list[Study], ax: Axes | None = None) -> MplFigure:
     """Dumbbell plot: monthly ALSFRS-R decline before (open) and after (filled) treatment."""
     pairs = pre_post_pairs(studies)
     fig, ax = _axes(ax, (6.5, 1.0 + 0.38 * max(len(pairs), 1)))

@@ -11,13 +11,24 @@ In:  an `EvidenceBase`, the `SofRow`s of `report.sof` and whether risk of bias w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.evidence.model import EvidenceBase
 from alsreview.report.grade import DOMAIN_NAMES, DOMAINS
 from alsreview.report.html import render
 from alsreview.report.section import Section
 from alsreview.report.sof import SofRow
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from alsreview.appraisal.algorithm import Appraisal
+    from alsreview.appraisal.bundled import PublishedAppraisal
+
+    #: what `appraisals=` maps a study id to: an `appraisal.Appraisal`, a published appraisal
+    #: (`appraisal.bundled`) or the overall judgement in words (None: not appraised)
+    AppraisalInput = Appraisal | PublishedAppraisal | str | Sequence[str] | None
 
 SHORT_DESIGN = {
     "randomised": "Randomised trials",
@@ -26,8 +37,8 @@ SHORT_DESIGN = {
 }
 
 
-def _row(r: SofRow) -> dict[str, Any]:
-    by_study: dict[str, dict[str, Any]] = {}
+def _row(r: SofRow) -> JSONDict:
+    by_study: dict[str, JSONDict] = {}
     for res in r.results:
         entry = by_study.setdefault(
             res.study.id,
@@ -80,9 +91,9 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 def rob_status(
     evidence: EvidenceBase,
     rob: Mapping[str, str | None],
-    appraisals: Mapping[str, Any],
+    appraisals: Mapping[str, AppraisalInput],
     source: str,
-) -> dict[str, Any]:
+) -> JSONDict:
     """What the report says about risk of bias: how many studies are appraised, by whom."""
     k = len(evidence.studies)
     judged = [s for s in evidence.studies if rob.get(s.id)]
@@ -92,7 +103,10 @@ def rob_status(
     if source == "published" and judged:
         a = next(iter(appraisals.values()))
         words = getattr(a, "overall_text", None) or "/".join(getattr(a, "overall", []))
-        cites = sorted({str(x).split(":")[0] for x in appraisals.values() for x in x.from_})
+        from alsreview.appraisal.bundled import PublishedAppraisal
+
+        published = [p for p in appraisals.values() if isinstance(p, PublishedAppraisal)]
+        cites = sorted({str(x).split(":")[0] for p in published for x in p.from_})
         origin = (
             f"the published appraisals ({', '.join(cites)}: {words} for each study it "
             "appraises, no per-study judgement printed; rated at the worst judgement allowed)"
@@ -108,9 +122,9 @@ def rob_status(
     }
 
 
-def sof_section(rows: list[SofRow], *, rob: dict[str, Any]) -> Section:
+def sof_section(rows: list[SofRow], *, rob: JSONDict) -> Section:
     data = [_row(r) for r in rows]
-    groups: list[dict[str, Any]] = []
+    groups: list[JSONDict] = []
     for d in data:
         if not groups or groups[-1]["outcome"] != d["outcome"]:
             groups.append({"outcome": d["outcome"], "rows": []})
@@ -119,7 +133,7 @@ def sof_section(rows: list[SofRow], *, rob: dict[str, Any]) -> Section:
     return Section(id="summary-of-findings", title="Summary of findings (GRADE)", html=html)
 
 
-def bottom_line_section(rows: list[SofRow], *, rob: dict[str, Any]) -> Section:
+def bottom_line_section(rows: list[SofRow], *, rob: JSONDict) -> Section:
     """Does it work, how sure are we, is it safe: randomised evidence first."""
     get = {(r.outcome.key, r.design): r for r in rows}
     works = []
@@ -162,12 +176,14 @@ def conclusions_section(evidence: EvidenceBase, rows: list[SofRow]) -> Section:
 _SEVERITY = ("critical", "serious", "high", "some concerns", "moderate", "unclear", "low")
 
 
-def rob_from_appraisals(appraisals: Mapping[str, Any] | None) -> dict[str, str | None]:
+def rob_from_appraisals(
+    appraisals: Mapping[str, AppraisalInput] | None,
+) -> dict[str, str | None]:
     """study id -> overall risk-of-bias judgement, from an `appraisal.Appraisal`, a published
     appraisal (`appraisal.bundled`, whose overall may list several words) or a word."""
     out: dict[str, str | None] = {}
     for sid, a in (appraisals or {}).items():
-        overall = getattr(a, "overall", a)
+        overall: Any = getattr(a, "overall", a)  # a judgement, several words, or None
         if overall is None:
             out[sid] = None
             continue
@@ -177,7 +193,7 @@ def rob_from_appraisals(appraisals: Mapping[str, Any] | None) -> dict[str, str |
     return out
 
 
-def published_appraisals(evidence: EvidenceBase) -> dict[str, Any]:
+def published_appraisals(evidence: EvidenceBase) -> dict[str, PublishedAppraisal]:
     """The bundled published appraisals (`appraisal.bundled`) of this evidence base's studies."""
     from alsreview.appraisal.bundled import load_published
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from alsreview.errors import ValidationError
+from alsreview.typealiases import JSONDict
 
 DOMAINS = (
     "risk_of_bias",
@@ -45,7 +45,7 @@ DESIGNS = ("randomised", "non-randomised controlled", "uncontrolled before/after
 
 
 @lru_cache(maxsize=4)
-def _load(path: str | None) -> dict[str, Any]:
+def _load(path: str | None) -> JSONDict:
     if path is None:
         text = resources.files("alsreview.data").joinpath("grade_rules.json").read_text("utf-8")
     else:
@@ -53,7 +53,7 @@ def _load(path: str | None) -> dict[str, Any]:
     return json.loads(text)
 
 
-def load_rules(path: str | Path | None = None) -> dict[str, Any]:
+def load_rules(path: str | Path | None = None) -> JSONDict:
     """The GRADE rules (bundled `data/grade_rules.json` unless `path` is given)."""
     return _load(None if path is None else str(path))
 
@@ -205,7 +205,7 @@ def _studies(k: int) -> str:
     return f"{k} study" if k == 1 else f"{k} studies"
 
 
-def _rob(body: Body, rules: dict[str, Any]) -> Judgement:
+def _rob(body: Body, rules: JSONDict) -> Judgement:
     """Share of the patients in studies at serious (high, or not appraised) and critical
     risk; uncontrolled before/after evidence is rated down for its design as well."""
     r = rules["risk_of_bias"]
@@ -260,7 +260,7 @@ def _rob(body: Body, rules: dict[str, Any]) -> Judgement:
     return Judgement("risk_of_bias", max(-2, change), "; ".join(reasons), rule)
 
 
-def _inconsistency(body: Body, rules: dict[str, Any]) -> Judgement:
+def _inconsistency(body: Body, rules: JSONDict) -> Judgement:
     r = rules["inconsistency"]
     if body.k <= 1:
         return Judgement("inconsistency", 0, r["single_study"], "inconsistency.single_study")
@@ -302,7 +302,7 @@ def _inconsistency(body: Body, rules: dict[str, Any]) -> Judgement:
     )
 
 
-def _indirectness(body: Body, rules: dict[str, Any]) -> Judgement:
+def _indirectness(body: Body, rules: JSONDict) -> Judgement:
     r = rules["indirectness"]
     reasons = []
     change = 0
@@ -319,7 +319,7 @@ def _indirectness(body: Body, rules: dict[str, Any]) -> Judgement:
     return Judgement("indirectness", max(-2, change), "; ".join(reasons), "indirectness")
 
 
-def _imprecision(body: Body, rules: dict[str, Any]) -> Judgement:
+def _imprecision(body: Body, rules: JSONDict) -> Judgement:
     r = rules["imprecision"]
     reasons = []
     change = 0
@@ -344,7 +344,7 @@ def _imprecision(body: Body, rules: dict[str, Any]) -> Judgement:
     return Judgement("imprecision", max(-2, change), "; ".join(reasons), "imprecision")
 
 
-def _publication_bias(body: Body, rules: dict[str, Any]) -> Judgement:
+def _publication_bias(body: Body, rules: JSONDict) -> Judgement:
     r = rules["publication_bias"]
     if body.k < r["min_k"]:
         return Judgement(
@@ -372,7 +372,7 @@ def _publication_bias(body: Body, rules: dict[str, Any]) -> Judgement:
     )
 
 
-def _upgrade(body: Body, rules: dict[str, Any], downgraded: bool) -> Judgement:
+def _upgrade(body: Body, rules: JSONDict, downgraded: bool) -> Judgement:
     r = rules["upgrade"]
     if body.design == "randomised":
         return Judgement("upgrade", 0, "randomised evidence is not rated up", "upgrade.randomised")
@@ -393,7 +393,7 @@ def _upgrade(body: Body, rules: dict[str, Any], downgraded: bool) -> Judgement:
 
 
 def rate(
-    body: Body, *, rules: dict[str, Any] | None = None, overrides: Iterable[Override] = ()
+    body: Body, *, rules: JSONDict | None = None, overrides: Iterable[Override] = ()
 ) -> Certainty:
     """Rate the certainty of `body` by the rules; overrides for its outcome and design win."""
     rules = rules or load_rules()
@@ -443,7 +443,7 @@ def statement(
     benefit: str = "",
     harm: str = "",
     design: str = "",
-    rules: dict[str, Any] | None = None,
+    rules: JSONDict | None = None,
 ) -> str:
     """The GRADE informative statement of a finding, never stronger than its certainty.
 

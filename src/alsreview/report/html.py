@@ -17,7 +17,6 @@ import pickle
 import stat
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from jinja2 import (
     Environment,
@@ -77,6 +76,6 @@ def environment() -> Environment:
     return env
 
 
-def render(template: str, **context: Any) -> str:
+def render(template: str, **context: object) -> str:
     """Render a packaged template with autoescaping on."""
     return environment().get_template(template).render(**context)

@@ -13,11 +13,15 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.prisma import Line, PrismaFlow, box_text
 
 from .section import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
 __all__ = [
     "draw_prisma",
@@ -314,7 +318,7 @@ def _head(pts: tuple[tuple[float, float], ...]) -> list[tuple[float, float]]:
 # --------------------------------------------------------------------------- matplotlib
 
 
-def prisma_matplotlib(flow: PrismaFlow, *, ax: Any = None, dpi: float = 150.0) -> Any:
+def prisma_matplotlib(flow: PrismaFlow, *, ax: Axes | None = None, dpi: float = 150.0) -> MplFigure:
     """The flow diagram drawn on a `matplotlib.figure.Figure`; returns the Figure.
 
     Without `ax` a new Figure of the layout's size is made (1 px of the layout = 1/100 inch).
@@ -329,7 +333,9 @@ def prisma_matplotlib(flow: PrismaFlow, *, ax: Any = None, dpi: float = 150.0) -
     if ax is None:
         fig = MplFigure(figsize=(lay.width / 100, lay.height / 100), dpi=dpi)
         ax = fig.add_axes((0, 0, 1, 1))
-    fig = ax.figure
+    root = ax.get_figure(root=True)
+    assert root is not None  # an Axes always belongs to a figure
+    fig = root
     ax.set_xlim(0, lay.width)
     ax.set_ylim(lay.height, 0)
     ax.set_axis_off()

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.report.html import render
 from alsreview.report.section import Section
 from alsreview.store.project import Project
+
+if TYPE_CHECKING:
+    from alsreview.report.grade import Override
 
 
 def prisma_section(project: Project, pending: tuple[str, ...] = ()) -> Section:
@@ -85,7 +88,7 @@ def _appraisals(project: Project) -> tuple[list[Any], dict[str, list[str]], dict
 
 
 def project_sections(
-    project: Project, overrides: Iterable[Any] = ()
+    project: Project, overrides: Iterable[Override] = ()
 ) -> tuple[str, list[Section], tuple[str, ...]]:
     """(title, sections, studies left out) of the project's report."""
     from alsreview.extraction.review import project_evidence
@@ -113,7 +116,7 @@ def project_sections(
 
 
 def build_project_report(
-    project_dir: str | Path, out: str | Path, *, overrides: Iterable[Any] = ()
+    project_dir: str | Path, out: str | Path, *, overrides: Iterable[Override] = ()
 ) -> Path:
     """Write the project's report into folder `out` (GRADE `overrides` as for the bundled
     report); return the index.html path."""

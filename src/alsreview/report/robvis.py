@@ -12,10 +12,20 @@ serious, ! critical, ? no information/unclear), so judgements stay readable in g
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.appraisal.table import RobTable
 from alsreview.report.section import Figure, Section
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from matplotlib.figure import Figure as MplFigure
+
+    from alsreview.appraisal.bundled import PublishedAppraisal, PublishedAppraisals
+    from alsreview.evidence.model import EvidenceBase, Study
+    from alsreview.meta.alsfrs import AlsfrsSynthesis
 
 # value -> (colour key, symbol)
 STYLE: dict[str, tuple[str, str]] = {
@@ -59,7 +69,7 @@ def _label(table: RobTable, value: str) -> str:
     return next(j.robvis for j in inst.judgements if j.id == value)
 
 
-def plot_traffic_light(table: RobTable, palette: str = "cochrane") -> Any:
+def plot_traffic_light(table: RobTable, palette: str = "cochrane") -> MplFigure:
     """Studies x domains (and Overall) as coloured, symbol-marked circles, with a key to the
     domains and to the judgements."""
     from matplotlib.figure import Figure as MplFigure
@@ -114,7 +124,7 @@ def plot_traffic_light(table: RobTable, palette: str = "cochrane") -> Any:
     return fig
 
 
-def plot_summary(table: RobTable, palette: str = "cochrane", weighted: bool = True) -> Any:
+def plot_summary(table: RobTable, palette: str = "cochrane", weighted: bool = True) -> MplFigure:
     """Per domain (and Overall), the share of studies at each judgement as one stacked bar;
     with `weighted`, studies count by their `weight` (robvis's default when weights exist)."""
     from matplotlib.figure import Figure as MplFigure
@@ -187,12 +197,12 @@ def write_rob_plots(table: RobTable, out: str | Path, palette: str = "cochrane")
 
 
 def appraisal_section(
-    evidence: Any,
-    published: Any = None,
+    evidence: EvidenceBase,
+    published: PublishedAppraisals | None = None,
     tables: list[RobTable] | None = None,
     unresolved: dict[str, list[str]] | None = None,
     palette: str = "cochrane",
-    synthesis: Any = None,
+    synthesis: AlsfrsSynthesis | None = None,
 ) -> Section:
     """The report's risk-of-bias section: every study's published appraisal with its source,
     the studies nobody appraised, and robvis figures for tables from a project's store.
@@ -248,7 +258,7 @@ def load_instrument_name(tool: str) -> str:
     return load_instrument(tool).name
 
 
-def _alsfrs_sensitivity(studies: list[Any], synthesis: Any = None) -> list[dict[str, Any]]:
+def _alsfrs_sensitivity(studies: list[Any], synthesis: Any = None) -> list[JSONDict]:
     """The ALSFRS-R slope synthesis (its primary model) on all studies and restricted by
     risk of bias, as rows for the section's table; a subset equal to an earlier one (or to
     all studies, whose `synthesis` may be given) reuses that synthesis."""
@@ -288,16 +298,18 @@ SHORT = {"low": "L", "moderate": "M", "some concerns": "SC", "high": "H", "serio
 
 
 def rob_forest_figure(
-    studies: list[Any], published: dict[str, Any], synthesis: Any = None
+    studies: Sequence[Study],
+    published: Mapping[str, PublishedAppraisal],
+    synthesis: AlsfrsSynthesis | None = None,
 ) -> Figure | None:
     """The ALSFRS-R pre-post forest plot with each cohort's published overall risk of bias
-    beside its label (like robvis's rob_forest), or None when no cohort is pooled.
+    beside its label (like robvis's rob_forest), or None when fewer than two are pooled.
     `synthesis`: `alsfrs_synthesis(studies)` if already computed."""
     from alsreview.meta.alsfrs import alsfrs_synthesis
-    from alsreview.meta.plots import forest
+    from alsreview.report.meta_plots import forest
 
     syn = synthesis if synthesis is not None else alsfrs_synthesis(studies)
-    if syn.k == 0:
+    if syn.primary is None:  # fewer than two cohorts: nothing pooled
         return None
 
     def rob(study_id: str) -> str:

@@ -7,12 +7,16 @@ In: a `alsreview.screening.simulate.SimulationResult`.  Out: a matplotlib `Figur
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alsreview.screening.simulate import SimulationResult
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-def plot_recall_curve(result: SimulationResult, ax: Any = None) -> Any:
+
+def plot_recall_curve(result: SimulationResult, ax: Axes | None = None) -> Figure:
     """Recall against the fraction of records screened, with random screening (the
     diagonal, its expected recall) and the 95 % recall line; priors count as screened."""
     from matplotlib.figure import Figure as MplFigure
@@ -21,7 +25,9 @@ def plot_recall_curve(result: SimulationResult, ax: Any = None) -> Any:
         fig = MplFigure(figsize=(5.2, 4.0), layout="constrained")
         ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        root = ax.get_figure(root=True)
+        assert root is not None  # an Axes always belongs to a figure
+        fig = root
     x, y = result.recall_curve()
     ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", label="random screening (expected)")
     ax.step(x, y, where="post", color="#1b9e77", label=f"ranked ({result.model or 'model'})")

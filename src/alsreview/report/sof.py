@@ -17,11 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alsreview.evidence.model import EvidenceBase, Outcome, Study
 from alsreview.report.evidence_sections import statistic_text
 from alsreview.report.grade import DESIGNS, Body, Certainty, Override, rate, statement
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from alsreview.meta.alsfrs import AlsfrsSynthesis
 
 INTERVENTION = "stem-cell therapy"
 
@@ -222,7 +226,7 @@ def _efficacy_rows(
     evidence: EvidenceBase,
     rob: Mapping[str, str | None],
     overrides: Iterable[Override],
-    synthesis: Any,
+    synthesis: AlsfrsSynthesis | None,
 ) -> list[SofRow]:
     by_design: dict[str, list[tuple[Study, Outcome]]] = {d: [] for d in DESIGNS}
     for s in evidence.studies:
@@ -252,7 +256,7 @@ def _efficacy_rows(
         if all(o.subgroup for _, o in pairs):
             subgroup_only = tuple(sorted({str(o.subgroup) for _, o in pairs}))
         pooled = pooled_note = None
-        kw: dict[str, Any] = {}
+        kw: JSONDict = {}
         direction = _body_direction(results)
         if (
             spec.key == "alsfrs"
@@ -439,7 +443,7 @@ def summary_of_findings(
     *,
     rob: Mapping[str, str | None] | None = None,
     overrides: Iterable[Override] = (),
-    synthesis: Any = None,
+    synthesis: AlsfrsSynthesis | None = None,
 ) -> list[SofRow]:
     """Every SoF row: outcomes in `OUTCOMES` order, randomised evidence first in each."""
     rob = rob or {}

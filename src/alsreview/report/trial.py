@@ -15,10 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from alsreview.report.html import render
 from alsreview.report.section import Figure, Section
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
+    from alsreview.evidence.model import ExtractedTable
     from alsreview.trial.analysis import TrialAnalysis
 
 WEAK = {"ws_uel": "UEL", "ws_uer": "UER", "ws_lel": "LEL", "ws_ler": "LER"}
@@ -28,11 +32,11 @@ def plot_trajectories(
     visits: pd.DataFrame,
     measure: str = "alsfrs_r",
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     floor: float | None = 25.0,
     title: str | None = None,
     legend: bool = True,
-) -> Any:
+) -> MplFigure:
     """One line per patient of `measure` against months from treatment; returns the figure.
 
     Draws on `ax` when given, else on a new `matplotlib.figure.Figure` (no pyplot state).
@@ -44,7 +48,9 @@ def plot_trajectories(
         fig.subplots_adjust(left=0.1, right=0.86 if legend else 0.97, bottom=0.12, top=0.92)
         ax = fig.add_subplot()
     else:
-        fig = ax.figure
+        root = ax.get_figure(root=True)
+        assert root is not None  # an Axes always belongs to a figure
+        fig = root
     d = visits.dropna(subset=[measure])
     for pid, g in d.groupby("patient_id", sort=False):
         ax.plot(g["month"], g[measure], marker="o", ms=3, lw=1, alpha=0.75, label=str(pid))
@@ -74,7 +80,7 @@ def _fmt(v: Any, digits: int = 1) -> str:
 
 def _table(
     caption: str, header: list[str], rows: list[list[Any]], digits: int = 1, **extra: Any
-) -> dict[str, Any]:
+) -> JSONDict:
     """A table block for `trial.html.j2`: every cell formatted to text here, escaped there."""
     return {
         "kind": "table",
@@ -85,11 +91,11 @@ def _table(
     }
 
 
-def _para(text: str, cls: str = "") -> dict[str, Any]:
+def _para(text: str, cls: str = "") -> JSONDict:
     return {"kind": "p", "text": text, "cls": cls}
 
 
-def _patient_table(a: TrialAnalysis) -> dict[str, Any]:
+def _patient_table(a: TrialAnalysis) -> JSONDict:
     p = a.trial.patients
     v = a.trial.visits
     pre = v[v["month"] <= 0]
@@ -157,7 +163,7 @@ _TABLE2 = {
 }
 
 
-def reproduction(a: TrialAnalysis, table: Any) -> dict[str, Any] | None:
+def reproduction(a: TrialAnalysis, table: ExtractedTable) -> JSONDict | None:
     """The printed mean and SEM of a trial report's patient table (an evidence-base
     `ExtractedTable` with stated totals) against the same statistics of the patient rows.
 
@@ -172,15 +178,16 @@ def reproduction(a: TrialAnalysis, table: Any) -> dict[str, Any] | None:
 
     # a float keeps no trailing zero ("1.0" is stored as 1): a column prints one precision
     precision: dict[str, int] = {}
-    for stated in table.stated_totals:
-        precision[stated.column] = max(precision.get(stated.column, 0), places(stated.value.value))
-    for stated in table.stated_totals:
+    stated_values = [(s, s.value.value) for s in table.stated_totals if s.value.value is not None]
+    for stated, value in stated_values:
+        precision[stated.column] = max(precision.get(stated.column, 0), places(value))
+    for stated, value in stated_values:
         if stated.aggregate not in ("mean", "sem"):
             continue
         var = next((v for v, w in _TABLE2.items() if w in stated.column.lower()), None)
         if var is None or var not in d.index:
             continue
-        printed = float(stated.value.value)
+        printed = float(value)
         decimals = precision[stated.column]
         text = f"{printed:.{decimals}f}"
         computed = float(d.loc[var, stated.aggregate])
@@ -206,7 +213,7 @@ def _ms(d: pd.DataFrame, key: str) -> str:
     return "−" if r["n"] == 0 else f"{r['mean']:.1f} ± {r['sem']:.1f}"
 
 
-def _ae_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
+def _ae_tables(a: TrialAnalysis) -> list[JSONDict]:
     ae = a.trial.adverse_events
     rows = [
         [
@@ -245,7 +252,7 @@ def _ae_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
     ]
 
 
-def _visit_table(a: TrialAnalysis, column: str, caption: str) -> list[dict[str, Any]]:
+def _visit_table(a: TrialAnalysis, column: str, caption: str) -> list[JSONDict]:
     v = a.trial.efficacy_visits().dropna(subset=[column])
     if v.empty:
         return []
@@ -273,7 +280,7 @@ def _visit_table(a: TrialAnalysis, column: str, caption: str) -> list[dict[str, 
     return [_table(caption, header, rows, digits=1, column=column)]
 
 
-def _stability_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
+def _stability_tables(a: TrialAnalysis) -> list[JSONDict]:
     out = []
     if a.fvc is not None:
         f = a.fvc
@@ -315,7 +322,7 @@ def _stability_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
     return out
 
 
-def _efficacy_tables(a: TrialAnalysis) -> list[dict[str, Any]]:
+def _efficacy_tables(a: TrialAnalysis) -> list[JSONDict]:
     out = []
     if a.slopes is not None:
         rows = [
@@ -400,7 +407,7 @@ def trial_section(
     summary: bool = False,
     legend: bool = True,
     figures: bool = True,
-    printed: Any = None,
+    printed: ExtractedTable | None = None,
 ) -> Section:
     """The trial as one report section: tables, then trajectory figures.
 
@@ -409,7 +416,7 @@ def trial_section(
     trajectory figures out (the review report, whose readers find them in `alsreview trial
     report`); `printed` (the trial report's patient table from the evidence base) adds
     whether its printed means and SEMs reproduce from the patient rows."""
-    blocks: list[dict[str, Any]] = [_patient_table(a), *_efficacy_tables(a)]
+    blocks: list[JSONDict] = [_patient_table(a), *_efficacy_tables(a)]
     blocks += _visit_table(a, "fvc_percent", "FVC (% predicted) by visit (as 002_* Table 4)")
     for col, limb in WEAK.items():
         blocks += _visit_table(

@@ -25,11 +25,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from alsreview.errors import ValidationError
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +73,7 @@ class TwoRaterAgreement:
     def __repr__(self) -> str:
         return f"TwoRaterAgreement({self.summary()})"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         d = asdict(self)
         d["categories"] = list(self.categories)
         d["table"] = [list(r) for r in self.table]
@@ -99,7 +100,7 @@ class FleissKappa:
     def __repr__(self) -> str:
         return f"FleissKappa({self.summary()})"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return asdict(self)
 
 
@@ -256,7 +257,7 @@ class StageAgreement:
             ]
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "stage": self.stage,
             "reviewers": list(self.reviewers),

@@ -25,6 +25,7 @@ from alsreview.records.model import Record
 from alsreview.store import decisions as store
 from alsreview.store.decisions import RecordStatus, Settled, Vote, VoteIn, check_stage
 from alsreview.store.project import Project
+from alsreview.store.votecache import StageSnapshot, snapshot
 
 
 class BlindedError(StoreError):
@@ -246,14 +247,9 @@ def eligible_record_ids(project: Project, stage: str) -> list[int]:
     from alsreview.store.models import StoredRecord
 
     check_stage(stage)
+    q = select(StoredRecord.id).where(StoredRecord.duplicate_of.is_(None)).order_by(StoredRecord.id)
     with project.session() as s:
-        ids = list(
-            s.scalars(
-                select(StoredRecord.id)
-                .where(StoredRecord.duplicate_of.is_(None))
-                .order_by(StoredRecord.id)
-            )
-        )
+        ids = list(s.connection().execute(q).scalars())
     if stage == "title_abstract":
         return ids
     passed = store.passed_title_abstract(project)
@@ -267,25 +263,25 @@ def eligible_records(project: Project, stage: str) -> list[tuple[int, Record]]:
     return [(rid, r) for rid, r in project.records(primary_only=True) if rid in keep]
 
 
-def open_record_ids(project: Project, reviewer: str, stage: str) -> tuple[list[int], int]:
+def open_record_ids(
+    project: Project, reviewer: str, stage: str, *, now: StageSnapshot | None = None
+) -> tuple[list[int], int]:
     """(ids of the records still open to this reviewer, number of eligible records).
 
     Open: eligible, not voted on by this reviewer, not settled, not in conflict, and with
-    fewer votes than required (a third reviewer is not sent records two have agreed on)."""
+    fewer votes than required (a third reviewer is not sent records two have agreed on).
+    `now`: the stage as already read (`store.votecache.snapshot`)."""
     eligible = eligible_record_ids(project, stage)
-    # every record's status (a superset, looked up per eligible id): the same result as
-    # passing `eligible`, without an IN list of all the project's ids per request
-    statuses = store.record_statuses(project, stage)
-    required = store.reviewers_required(project, stage)
+    now = now or snapshot(project, stage)
     open_: list[int] = []
     for rid in eligible:
-        st = statuses.get(rid)
+        st = now.statuses.get(rid)
         if st is None:
             open_.append(rid)
             continue
         if st.status != "pending" or any(v.reviewer == reviewer for v in st.votes):
             continue
-        if len(st.votes) < required:
+        if len(st.votes) < now.required:
             open_.append(rid)
     return open_, len(eligible)
 
@@ -300,22 +296,24 @@ def reviewer_queue(
     return [(rid, r) for rid, r in project.records(primary_only=True) if rid in keep], n_eligible
 
 
-def training_labels(project: Project, reviewer: str, stage: str) -> dict[int, int]:
+def training_labels(
+    project: Project, reviewer: str, stage: str, *, now: StageSnapshot | None = None
+) -> dict[int, int]:
     """record id -> 1 (included) / 0 (excluded) the ranking may learn from for this
     reviewer: their own votes while blinded; after unblinding also settled decisions.
-    Title/abstract decisions are used at both stages (full text adds its own)."""
+    Title/abstract decisions are used at both stages (full text adds its own).
+    `now`: the stage `stage` as already read (`store.votecache.snapshot`)."""
     out: dict[int, int] = {}
     stages = ["title_abstract"] if stage == "title_abstract" else ["title_abstract", "full_text"]
     for st in stages:
-        if not is_blinded(project, st):
-            for rid, (d, _) in store.settled_decisions(project, st).items():
-                if d in ("included", "excluded"):
-                    out[rid] = int(d == "included")
-        own = store.current_votes(project, st, reviewer=reviewer)
-        for rid, by in own.items():
-            d = by[reviewer].decision
-            if d in ("included", "excluded"):
-                out[rid] = int(d == "included")
+        seen = now if (now is not None and st == stage) else snapshot(project, st)
+        if seen.unblinded:
+            for rid, status in seen.statuses.items():
+                if status.settled and status.decision in ("included", "excluded"):
+                    out[rid] = int(status.decision == "included")
+        for rid, v in seen.own_votes(reviewer).items():
+            if v.decision in ("included", "excluded"):
+                out[rid] = int(v.decision == "included")
     return out
 
 
@@ -325,22 +323,22 @@ def next_record(project: Project, reviewer: str, stage: str) -> NextRecord | Non
     from alsreview.screening.ranking import rank_project
     from alsreview.store.extractions import record as stored_record
 
-    # ids only: the one record shown is read alone (reading every record's JSON per call
-    # was most of the time of a request, issue 14 load benchmark)
-    open_, n_eligible = open_record_ids(project, reviewer, stage)
+    # the stage is read once (only the rows added since this process last looked,
+    # `store.votecache`); ids only: the one record shown is read alone
+    now = snapshot(project, stage)
+    open_, n_eligible = open_record_ids(project, reviewer, stage, now=now)
     if not open_:
         return None
-    ranked = rank_project(project, open_, training_labels(project, reviewer, stage))
+    ranked = rank_project(project, open_, training_labels(project, reviewer, stage, now=now))
     best = ranked.order[0]
     rec = stored_record(project, best)
     assert rec is not None
-    own = store.current_votes(project, stage, reviewer=reviewer)
     return NextRecord(
         record_id=best,
         record=rec,
         score=float(ranked.scores[best]),
         rank_source=ranked.source,
         n_eligible=n_eligible,
-        n_done=len(own),
+        n_done=len(now.own_votes(reviewer)),
         n_remaining=len(open_),
     )

@@ -12,6 +12,10 @@ Formats:
   read by `alsreview.records.read_records`; each record is matched to the project's
   record by identifiers and title (`Project.match`).  Rayyan keeps one vote per
   reviewer; ASReview's label is the vote of `reviewer` (default "asreview").
+  Rayyan's exclusion reasons (RAYYAN-EXCLUSION-REASONS, one list per record) are mapped
+  to the protocol's reason codes (`map_reason`: the same code or label, ignoring case,
+  spaces and punctuation) on each "excluded" vote of the record; a reason the protocol
+  does not know is kept as free text in the vote's note and named in a warning.
 
 A row naming an unknown record, a record the file cannot be matched to, or a bad
 decision raises `ImportFormatError` (file, line, record) and nothing is stored.
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +44,49 @@ class ImportedDecisions:
     format: str
     n_votes: int
     reviewers: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     def summary(self) -> str:
         who = ", ".join(self.reviewers)
         return f"{self.path}: {self.n_votes} decisions imported ({self.format}; {who})"
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+def map_reason(text: str, reasons: Sequence[tuple[str, str]]) -> str | None:
+    """The protocol code (of `(code, label)` pairs) that an exclusion reason names, or None.
+
+    A reason matches a code or a label when both are equal after lower-casing and
+    replacing every run of non-alphanumerics by one space ("Animal study only",
+    "animal-study only" and code "animal" when the text is "Animal")."""
+    key = _norm(text)
+    if not key:
+        return None
+    for code, label in reasons:
+        if key in (_norm(code), _norm(label)):
+            return code
+    return None
+
+
+def _rayyan_reasons(
+    found: Sequence[str], reasons: Sequence[tuple[str, str]], where: str, warnings: list[str]
+) -> tuple[str | None, str]:
+    """(protocol code of the first known reason, note text with the others)."""
+    codes: list[str] = []
+    free: list[str] = []
+    for text in found:
+        code = map_reason(text, reasons)
+        if code is None:
+            free.append(text)
+            warnings.append(
+                f"{where}: Rayyan exclusion reason {text!r} is not in the protocol; kept as a note"
+            )
+        elif code not in codes:
+            codes.append(code)
+    note = [f"Rayyan exclusion reason: {t}" for t in codes[1:] + free]
+    return (codes[0] if codes else None), "; ".join(note)
 
 
 def _own_csv(text: str, name: str, stage: str) -> list[VoteIn]:
@@ -100,6 +145,7 @@ def import_decisions(
     except OSError as exc:
         raise ImportFormatError(name, f"cannot read: {exc.strerror or exc}") from None
     head = ""
+    warnings: list[str] = []
     if p.suffix.lower() in (".csv", ".tsv", ".txt"):
         text = decode_export(data, name)
         if not text.strip():
@@ -119,6 +165,7 @@ def import_decisions(
         matches = project.match(records)
         votes = []
         fmt = "export"
+        reasons = _protocol_reasons(project)
         for i, rec in enumerate(records):
             line = rec.extra.get("line")
             where = rec.source_id or rec.title[:60]
@@ -133,13 +180,19 @@ def import_decisions(
             rayyan = rec.extra.get("votes")
             if rayyan:
                 fmt = "Rayyan"
+                found = [str(t) for t in rec.extra.get("exclusion_reasons") or ()]
+                code, note = _rayyan_reasons(found, reasons, f"record {where}", warnings)
                 for who, value in rayyan.items():
                     d = _RAYYAN.get(value.strip().lower())
                     if d is None:
                         raise ImportFormatError(
                             name, f"Rayyan vote {value!r} of {who}", record=where
                         )
-                    votes.append(VoteIn(rid, stage, d, who, origin="import:rayyan"))
+                    if d == "excluded" and found:
+                        vote = VoteIn(rid, stage, d, who, code, note, origin="import:rayyan")
+                    else:
+                        vote = VoteIn(rid, stage, d, who, origin="import:rayyan")
+                    votes.append(vote)
             elif rec.decision in ("included", "excluded", "maybe"):
                 fmt = "ASReview" if fmt == "export" else fmt
                 votes.append(
@@ -151,4 +204,14 @@ def import_decisions(
         insert_votes(project, votes)
     except StoreError as exc:
         raise ImportFormatError(name, f"refused, nothing imported: {exc}") from None
-    return ImportedDecisions(name, fmt, len(votes), tuple(sorted({v.reviewer for v in votes})))
+    who = tuple(sorted({v.reviewer for v in votes}))
+    return ImportedDecisions(name, fmt, len(votes), who, tuple(dict.fromkeys(warnings)))
+
+
+def _protocol_reasons(project: Project) -> list[tuple[str, str]]:
+    """(code, label) of the project's protocol exclusion reasons ([] without a protocol)."""
+    from alsreview.protocol import PROTOCOL_FILENAME
+
+    if project.root is None or not (project.root / PROTOCOL_FILENAME).exists():
+        return []
+    return [(r.code, r.label) for r in project.protocol.exclusion_reasons]

@@ -8,15 +8,17 @@ Model (`Ranker`): TF-IDF of word 1- and 2-grams (sublinear tf, l2) and a linear 
 vector machine (C = 0.1) whose sample weights balance the classes and then weigh the
 included records POSITIVE_WEIGHT times more, refit at every call (features are built
 once per record set and cached).  Before both classes are known, records are ranked by
-cosine similarity to the prior query (and to the included records, if any).
+cosine similarity to the prior query (and to the included records, if any).  Optional
+(off by default, measured in BENCHMARKS.md): character n-grams, and presumed-irrelevant
+random records in each training set (Cormack & Grossman's BMI).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -55,30 +57,46 @@ class Ranking:
 #: screening; measured on the shared screening sets (BENCHMARKS.md), never per data set.
 POSITIVE_WEIGHT = 10.0
 
+#: Presumed-irrelevant records (Cormack & Grossman 2015, "Autonomy and reliability of
+#: continuous active learning for technology-assisted review", arXiv:1504.06868: BMI adds
+#: 100 random unlabelled documents, labelled "not relevant", to every training set): how
+#: many random unscreened records are added as excluded at each refit.  0 = off.
+PRESUMED_NEGATIVES = 0
+
 
 class Ranker:
     """Features for a fixed set of texts; `scores(labelled, labels)` refits the model.
 
     `char_ngrams=True` adds character 3-5-grams within words to the word features (the
     two blocks weighted equally); measured: no better on the shared sets and about five
-    times slower, so off by default."""
+    times slower, so off by default.  `presumed_negatives` random unscreened records
+    (drawn with numpy's default_rng((seed, number labelled)), so the same labels give the
+    same ranking) join each training set as excluded, weighted like the screened ones."""
 
     name = "tfidf-word-1-2+svm-weighted"
 
     def __init__(
-        self, texts: Sequence[str], *, query: str | None = None, char_ngrams: bool = False
+        self,
+        texts: Sequence[str],
+        *,
+        query: str | None = None,
+        char_ngrams: bool = False,
+        presumed_negatives: int = PRESUMED_NEGATIVES,
+        seed: int = 0,
     ) -> None:
         from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         docs = [t or "" for t in texts]
         self.n = len(docs)
+        self.presumed_negatives = int(presumed_negatives)
+        self.seed = int(seed)
         word = TfidfVectorizer(
             ngram_range=(1, 2),
             max_df=0.95 if self.n >= 50 else 1.0,
             sublinear_tf=True,
             strip_accents="unicode",
-            dtype=np.float32,
+            dtype=np.float64,  # what liblinear takes: no copy at each refit
         )
         fit_docs = docs + ([query] if query else [])
         feats = word.fit_transform(fit_docs)
@@ -89,27 +107,53 @@ class Ranker:
                 min_df=2 if self.n >= 50 else 1,
                 sublinear_tf=True,
                 max_features=100_000,
-                dtype=np.float32,
+                dtype=np.float64,
             )
             c = char.fit_transform(fit_docs)
-            feats = sparse.hstack([feats, c]).tocsr() * np.float32(1 / np.sqrt(2))
+            feats = sparse.hstack([feats, c]).tocsr() * (1 / np.sqrt(2))
             self.name = "tfidf-word-1-2+char-3-5+svm-weighted"
+        if self.presumed_negatives:
+            self.name += f"+{self.presumed_negatives}-presumed-negatives"
         both = feats.tocsr()
         self.X = both[: self.n]
         self.q = both[self.n :] if query else None
 
-    def scores(self, labelled: Sequence[int], labels: Sequence[int]) -> tuple[np.ndarray, str]:
+    def presumed(self, labelled: np.ndarray) -> np.ndarray:
+        """The random unscreened records that join this refit as excluded (may be empty)."""
+        k = self.presumed_negatives
+        if k <= 0:
+            return np.zeros(0, dtype=int)
+        pool = np.setdiff1d(np.arange(self.n), labelled)
+        rng = np.random.default_rng((self.seed, len(labelled)))
+        return np.sort(rng.choice(pool, min(k, len(pool)), replace=False))
+
+    def training_set(
+        self, idx: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, labels, sample weights): the screened records plus the presumed
+        negatives; the included weigh POSITIVE_WEIGHT times all the excluded together."""
+        extra = self.presumed(idx)
+        rows = np.concatenate([idx, extra])
+        labels = np.concatenate([y, np.zeros(len(extra), dtype=int)])
+        n1, n0 = int(labels.sum()), int((1 - labels).sum())
+        w = np.where(labels == 1, 1.0, n1 / (POSITIVE_WEIGHT * n0))
+        return rows, labels, w * len(labels) / w.sum()
+
+    def scores(
+        self, labelled: Sequence[int] | np.ndarray, labels: Sequence[int] | np.ndarray
+    ) -> tuple[np.ndarray, str]:
         """Relevance of every text given (index, label) pairs; also what produced it."""
         idx = np.asarray(labelled, dtype=int)
         y = np.asarray(labels, dtype=int)
         if len(idx) and len(set(y.tolist())) == 2:
+            from sklearn import config_context
             from sklearn.svm import LinearSVC
 
-            n1, n0 = int(y.sum()), int((1 - y).sum())
-            w = np.where(y == 1, 1.0, n1 / (POSITIVE_WEIGHT * n0))
-            clf = LinearSVC(C=0.1)
-            clf.fit(self.X[idx], y, sample_weight=w * len(y) / w.sum())
-            return clf.decision_function(self.X), "model"
+            rows, target, w = self.training_set(idx, y)
+            clf = LinearSVC(C=0.1, random_state=0)  # liblinear shuffles: fix it
+            with config_context(assume_finite=True):  # tf-idf values are finite
+                clf.fit(self.X[rows], target, sample_weight=w)
+            return self.X @ clf.coef_.ravel() + clf.intercept_[0], "model"
         anchors = []
         if self.q is not None:
             anchors.append(self.q)
@@ -123,10 +167,14 @@ class Ranker:
         return np.asarray(sims, dtype=float), "protocol"
 
 
+#: a record key (id, row number): anything hashable
+K = TypeVar("K", bound=Hashable)
+
+
 def rank(
     ranker: Ranker,
-    keys: Sequence[Any],
-    labels: Mapping[Any, int],
+    keys: Sequence[K],
+    labels: Mapping[K, int],
 ) -> Ranking:
     """Order the unlabelled keys (one per text of `ranker`) by score; ties by position."""
     pos = {k: i for i, k in enumerate(keys)}

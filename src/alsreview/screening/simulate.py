@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from alsreview.errors import ValidationError
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from alsreview.screening.ranking import Ranker
 
 JSON_KEYS = (
     "wss95",
@@ -92,7 +96,7 @@ class SimulationResult:
     atd: float
     model: str = field(default="")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """The metrics with the JSON keys of `alsreview simulate --json` (exactly these)."""
         return {k: getattr(self, k) for k in JSON_KEYS}
 
@@ -121,7 +125,7 @@ def simulate(
     seed: int | None = 0,
     priors: Sequence[int] | None = None,
     query: str | None = None,
-    ranker_factory: Any = None,
+    ranker_factory: Callable[..., Ranker] | None = None,
 ) -> SimulationResult:
     """Replay screening until every included record is found (see the module docstring).
 

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from alsreview.errors import ValidationError
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     from alsreview.store.project import Project
@@ -50,9 +51,9 @@ class StopCheck:
     reason: str
     assumption: str
     recall_estimate: float | None
-    details: dict[str, Any] = field(default_factory=dict)
+    details: JSONDict = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "rule": self.rule,
             "fired": self.fired,
@@ -96,7 +97,7 @@ class StoppingAdvice:
     def __repr__(self) -> str:
         return self.summary()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "n_screened": self.n_screened,
             "n_total": self.n_total,

@@ -17,7 +17,10 @@ point a client elsewhere (tests use a local server).
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alsreview.sources.base import Source
 
 _CLIENTS = {
     "pubmed": ("alsreview.sources.pubmed", "PubMed"),
@@ -29,7 +32,7 @@ _CLIENTS = {
 SOURCE_NAMES = tuple(_CLIENTS)
 
 
-def get_source(name: str, **options: Any) -> Any:
+def get_source(name: str, **options: object) -> Source:
     """A client for the named source (options go to its constructor)."""
     from alsreview.errors import SourceError
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from alsreview.records.model import Record
 from alsreview.sources.http import HttpClient
+from alsreview.typealiases import JSONDict
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class SearchRun:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "source": self.source,
             "query": self.query,
@@ -69,7 +70,7 @@ class Checkpoint:
         self.state_path = self.directory / f"{key}.json"
         self.records_path = self.directory / f"{key}.jsonl"
 
-    def load(self) -> tuple[dict[str, Any] | None, list[Record]]:
+    def load(self) -> tuple[JSONDict | None, list[Record]]:
         if not self.state_path.exists():
             return None, []
         state = json.loads(self.state_path.read_text(encoding="utf-8"))
@@ -83,7 +84,7 @@ class Checkpoint:
                         break  # a line cut by a crash: that page is fetched again
         return state, records
 
-    def save_page(self, records: list[Record], state: dict[str, Any]) -> None:
+    def save_page(self, records: list[Record], state: JSONDict) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         with self.records_path.open("a", encoding="utf-8") as fh:
             for r in records:
@@ -194,7 +195,7 @@ class Source(ABC):
     @abstractmethod
     def _start(
         self, query: str, date_from: dt.date | None, date_to: dt.date | None
-    ) -> dict[str, Any]: ...
+    ) -> JSONDict: ...
 
     @abstractmethod
-    def _page(self, state: dict[str, Any]) -> tuple[list[Record], dict[str, Any] | None, int]: ...
+    def _page(self, state: JSONDict) -> tuple[list[Record], JSONDict | None, int]: ...

@@ -15,6 +15,7 @@ from typing import Any
 
 from alsreview.records.model import Record
 from alsreview.sources.base import Source
+from alsreview.typealiases import JSONDict
 
 CROSSREF = "https://api.crossref.org"
 _TAGS = re.compile(r"<[^>]+>")
@@ -26,7 +27,7 @@ def _first(value: Any) -> str:
     return " ".join(html.unescape(_TAGS.sub(" ", str(value or ""))).split())
 
 
-def _year(item: dict[str, Any]) -> int | None:
+def _year(item: JSONDict) -> int | None:
     for key in ("published-print", "published-online", "published", "issued", "created"):
         parts = (item.get(key) or {}).get("date-parts") or []
         if parts and parts[0] and isinstance(parts[0][0], int):
@@ -34,7 +35,7 @@ def _year(item: dict[str, Any]) -> int | None:
     return None
 
 
-def record_from_item(item: dict[str, Any]) -> Record:
+def record_from_item(item: JSONDict) -> Record:
     """One Crossref work item -> Record."""
     authors = []
     for a in item.get("author") or []:
@@ -78,9 +79,7 @@ class Crossref(Source):
             self.rate = 10.0
         super().__init__(**kw)
 
-    def _start(
-        self, query: str, date_from: dt.date | None, date_to: dt.date | None
-    ) -> dict[str, Any]:
+    def _start(self, query: str, date_from: dt.date | None, date_to: dt.date | None) -> JSONDict:
         filters = []
         if date_from:
             filters.append(f"from-pub-date:{date_from.isoformat()}")
@@ -88,7 +87,7 @@ class Crossref(Source):
             filters.append(f"until-pub-date:{date_to.isoformat()}")
         return {"query": query, "filter": ",".join(filters), "cursor": "*"}
 
-    def _page(self, state: dict[str, Any]) -> tuple[list[Record], dict[str, Any] | None, int]:
+    def _page(self, state: JSONDict) -> tuple[list[Record], JSONDict | None, int]:
         params = {"query": state["query"], "rows": str(self.rows), "cursor": state["cursor"]}
         if state["filter"]:
             params["filter"] = state["filter"]

@@ -16,6 +16,7 @@ from alsreview.errors import ImportFormatError, SourceError
 from alsreview.records.ctgov import parse_study
 from alsreview.records.model import Record
 from alsreview.sources.base import Source
+from alsreview.typealiases import JSONDict
 
 CTGOV = "https://clinicaltrials.gov/api/v2"
 
@@ -37,12 +38,10 @@ class ClinicalTrialsGov(Source):
         hi = date_to.isoformat() if date_to else "MAX"
         return f"({query}) AND AREA[StudyFirstPostDate]RANGE[{lo},{hi}]"
 
-    def _start(
-        self, query: str, date_from: dt.date | None, date_to: dt.date | None
-    ) -> dict[str, Any]:
+    def _start(self, query: str, date_from: dt.date | None, date_to: dt.date | None) -> JSONDict:
         return {"term": self.dated_query(query, date_from, date_to), "token": None, "total": None}
 
-    def _page(self, state: dict[str, Any]) -> tuple[list[Record], dict[str, Any] | None, int]:
+    def _page(self, state: JSONDict) -> tuple[list[Record], JSONDict | None, int]:
         params = {"query.term": state["term"], "pageSize": str(self.page_size), "format": "json"}
         if state["token"]:
             params["pageToken"] = state["token"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from alsreview.records.model import Record
 from alsreview.sources.base import Source
+from alsreview.typealiases import JSONDict
 
 EUROPEPMC = "https://www.ebi.ac.uk/europepmc/webservices/rest"
 _TAGS = re.compile(r"<[^>]+>")
@@ -32,7 +33,7 @@ def _list(obj: Any, *keys: str) -> list[Any]:
     return obj if isinstance(obj, list) else []
 
 
-def record_from_result(r: dict[str, Any]) -> Record:
+def record_from_result(r: JSONDict) -> Record:
     """One Europe PMC `core` result -> Record."""
     journal_info = r.get("journalInfo") or {}
     journal = journal_info.get("journal") or {}
@@ -92,12 +93,10 @@ class EuropePMC(Source):
         hi = date_to.isoformat() if date_to else "3000-12-31"
         return f"({query}) AND (FIRST_PDATE:[{lo} TO {hi}])"
 
-    def _start(
-        self, query: str, date_from: dt.date | None, date_to: dt.date | None
-    ) -> dict[str, Any]:
+    def _start(self, query: str, date_from: dt.date | None, date_to: dt.date | None) -> JSONDict:
         return {"query": self.dated_query(query, date_from, date_to), "cursor": "*"}
 
-    def _page(self, state: dict[str, Any]) -> tuple[list[Record], dict[str, Any] | None, int]:
+    def _page(self, state: JSONDict) -> tuple[list[Record], JSONDict | None, int]:
         params = {
             "query": state["query"],
             "format": "json",

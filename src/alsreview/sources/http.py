@@ -35,12 +35,17 @@ from typing import Any
 import httpx
 
 from alsreview.errors import SourceError
+from alsreview.typealiases import JSONValue
 
 log = logging.getLogger("alsreview.sources")
 
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 SECRET_PARAMS = frozenset({"api_key", "apikey", "email", "mailto", "tool"})
 USER_AGENT = "alsreview/0.1 (systematic review software; https://pypi.org/project/alsreview)"
+
+
+#: query parameters of a GET request
+Params = Mapping[str, str | int | float]
 
 
 class RateLimiter:
@@ -153,9 +158,9 @@ class HttpClient:
     def get(
         self,
         url: str,
-        params: Mapping[str, Any] | None = None,
+        params: Params | None = None,
         *,
-        check: Callable[[bytes], Any] | None = None,
+        check: Callable[[bytes], object] | None = None,
         cache: bool = True,
     ) -> bytes:
         """GET with rate limit, retries and cache; `check(body)` raising ValueError means
@@ -217,7 +222,7 @@ class HttpClient:
             self.sleep(delay)
         raise SourceError(f"{url}: failed after {self.retries + 1} attempts; last: {problem}")
 
-    def get_json(self, url: str, params: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+    def get_json(self, url: str, params: Params | None = None, *, cache: bool = True) -> JSONValue:
         """GET and parse JSON; a body that does not parse is retried as truncated."""
-        body = self.get(url, params, check=lambda b: json.loads(b), **kw)
+        body = self.get(url, params, check=lambda b: json.loads(b), cache=cache)
         return json.loads(body)

@@ -15,6 +15,7 @@ from typing import Any
 
 from alsreview.records.model import Record
 from alsreview.sources.base import Source
+from alsreview.typealiases import JSONDict
 
 OPENALEX = "https://api.openalex.org"
 
@@ -37,7 +38,7 @@ def _strip_prefix(value: Any, prefix: str) -> str | None:
     return value[len(prefix) :] if value.startswith(prefix) else value
 
 
-def record_from_work(w: dict[str, Any]) -> Record:
+def record_from_work(w: JSONDict) -> Record:
     """One OpenAlex work object -> Record."""
     ids = w.get("ids") or {}
     loc = w.get("primary_location") or {}
@@ -91,9 +92,7 @@ class OpenAlex(Source):
         self.page_size = page_size
         super().__init__(**kw)
 
-    def _start(
-        self, query: str, date_from: dt.date | None, date_to: dt.date | None
-    ) -> dict[str, Any]:
+    def _start(self, query: str, date_from: dt.date | None, date_to: dt.date | None) -> JSONDict:
         filters = []
         if date_from:
             filters.append(f"from_publication_date:{date_from.isoformat()}")
@@ -101,7 +100,7 @@ class OpenAlex(Source):
             filters.append(f"to_publication_date:{date_to.isoformat()}")
         return {"search": query, "filter": ",".join(filters), "cursor": "*"}
 
-    def _page(self, state: dict[str, Any]) -> tuple[list[Record], dict[str, Any] | None, int]:
+    def _page(self, state: JSONDict) -> tuple[list[Record], JSONDict | None, int]:
         params = {"search": state["search"], "per_page": str(self.page_size)}
         params["cursor"] = state["cursor"]
         if state["filter"]:

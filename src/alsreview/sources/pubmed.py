@@ -24,6 +24,7 @@ from alsreview.errors import ImportFormatError, SourceError
 from alsreview.records.model import Record
 from alsreview.records.pubmed_xml import parse_pubmed_xml
 from alsreview.sources.base import Source
+from alsreview.typealiases import JSONDict
 
 EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 EARLIEST = dt.date(1781, 1, 1)
@@ -78,9 +79,7 @@ class PubMed(Source):
             params["api_key"] = self.api_key
         return params
 
-    def esearch(
-        self, query: str, date_from: dt.date | None, date_to: dt.date | None
-    ) -> dict[str, Any]:
+    def esearch(self, query: str, date_from: dt.date | None, date_to: dt.date | None) -> JSONDict:
         """Run esearch with the history server: {"count", "webenv", "query_key"}."""
         params = {**self._common(), "term": query, "usehistory": "y", "retmax": "0"}
         if date_from or date_to:
@@ -103,9 +102,7 @@ class PubMed(Source):
             "query_key": root.findtext("QueryKey") or "",
         }
 
-    def _start(
-        self, query: str, date_from: dt.date | None, date_to: dt.date | None
-    ) -> dict[str, Any]:
+    def _start(self, query: str, date_from: dt.date | None, date_to: dt.date | None) -> JSONDict:
         whole = self.esearch(query, date_from, date_to)
         lo = date_from.isoformat() if date_from else None
         hi = date_to.isoformat() if date_to else None
@@ -115,7 +112,7 @@ class PubMed(Source):
         window = {"from": lo, "to": hi, **whole, "retstart": 0}
         return {"query": query, "total": whole["count"], "windows": [window]}
 
-    def _page(self, state: dict[str, Any]) -> tuple[list[Record], dict[str, Any] | None, int]:
+    def _page(self, state: JSONDict) -> tuple[list[Record], JSONDict | None, int]:
         query, total = state["query"], state["total"]
         windows = list(state["windows"])
         while windows:
@@ -140,7 +137,7 @@ class PubMed(Source):
             return records, nxt, total
         return [], None, total
 
-    def _split(self, w: dict[str, Any]) -> list[dict[str, Any]]:
+    def _split(self, w: JSONDict) -> list[JSONDict]:
         lo = dt.date.fromisoformat(w["from"])
         hi = dt.date.fromisoformat(w["to"])
         if lo >= hi:
@@ -154,7 +151,7 @@ class PubMed(Source):
             {"from": (mid + dt.timedelta(days=1)).isoformat(), "to": hi.isoformat(), "count": None},
         ]
 
-    def _efetch(self, query: str, w: dict[str, Any]) -> list[Record]:
+    def _efetch(self, query: str, w: JSONDict) -> list[Record]:
         params = {
             **self._common(),
             "query_key": w["query_key"],

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from alsreview.errors import StoreError
 from alsreview.store.models import Base, utcnow
 from alsreview.store.project import Project, current_actor
+from alsreview.typealiases import JSONDict
 
 KINDS = ("assessment", "consensus")
 
@@ -35,8 +36,8 @@ class AppraisalRow(Base):
     effect: Mapped[str | None] = mapped_column(String(32))
     reviewer: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
-    domains: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answers: Mapped[JSONDict] = mapped_column(JSON)
+    domains: Mapped[JSONDict] = mapped_column(JSON)
     overall_algorithm: Mapped[str] = mapped_column(String(32))
     overall: Mapped[str] = mapped_column(String(32))
     overall_justification: Mapped[str | None] = mapped_column(Text)
@@ -56,8 +57,8 @@ class StoredAppraisal:
     effect: str | None
     reviewer: str
     kind: str
-    answers: dict[str, Any]
-    domains: dict[str, Any]
+    answers: JSONDict
+    domains: JSONDict
     overall_algorithm: str
     overall: str
     overall_justification: str | None
@@ -83,7 +84,7 @@ def save_appraisal(project: Project, **fields: Any) -> StoredAppraisal:
     return save_appraisals(project, [fields])[0]
 
 
-def save_appraisals(project: Project, rows: list[dict[str, Any]]) -> list[StoredAppraisal]:
+def save_appraisals(project: Project, rows: list[JSONDict]) -> list[StoredAppraisal]:
     """Append several appraisal rows, each with its event, in ONE transaction."""
     built = []
     for f in rows:

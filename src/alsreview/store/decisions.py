@@ -34,6 +34,7 @@ from alsreview.records.model import Record
 from alsreview.store.enums import Decision, Stage
 from alsreview.store.models import DecisionRow, Meta, Resolution, StoredRecord, utcnow
 from alsreview.store.records import RecordRow
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     from alsreview.store.project import Project
@@ -45,9 +46,9 @@ METHODS = ("third_reviewer", "consensus")
 STATUSES = ("pending", "agreed", "conflict", "resolved")
 
 
-def _plain(row: Any) -> dict[str, Any]:
+def _plain(row: Any) -> JSONDict:
     """A stored row as JSON-ready values: tuples as lists, times in ISO 8601."""
-    out: dict[str, Any] = {}
+    out: JSONDict = {}
     for f in fields(row):
         value = getattr(row, f.name)
         if isinstance(value, tuple):
@@ -93,7 +94,7 @@ class Vote:
     origin: str
     created_at: dt.datetime
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return _plain(self)
 
 
@@ -111,7 +112,7 @@ class ResolutionRow:
     why: str
     created_at: dt.datetime
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return _plain(self)
 
 
@@ -136,7 +137,7 @@ class RecordStatus:
     def settled(self) -> bool:
         return self.status in ("agreed", "resolved")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         return {
             "record_id": self.record_id,
             "stage": self.stage,
@@ -220,7 +221,8 @@ def set_owner(project: Project, new_owner: str, actor: str) -> None:
 
 
 # -- votes ------------------------------------------------------------------------------
-def _vote(row: DecisionRow) -> Vote:
+def _vote(row: Any) -> Vote:
+    """A vote from a `decisions` row (an ORM `DecisionRow` or a Core row of its columns)."""
     return Vote(
         id=row.id,
         record_id=row.record_id,
@@ -235,7 +237,7 @@ def _vote(row: DecisionRow) -> Vote:
     )
 
 
-def _resolution(row: Resolution) -> ResolutionRow:
+def _resolution(row: Any) -> ResolutionRow:
     return ResolutionRow(
         id=row.id,
         record_id=row.record_id,
@@ -258,17 +260,18 @@ def vote_history(
 ) -> list[Vote]:
     """Every vote row (oldest first), optionally of one reviewer and some records."""
     check_stage(stage)
-    q = select(DecisionRow).where(DecisionRow.stage == stage).order_by(DecisionRow.id)
+    table = DecisionRow.__table__
+    q = select(table).where(DecisionRow.stage == stage).order_by(DecisionRow.id)
     if reviewer is not None:
         q = q.where(DecisionRow.reviewer == reviewer)
     ids = None if record_ids is None else sorted(set(record_ids))
-    with project.session() as s:
+    with project.session() as s:  # Core rows: ORM objects cost more than the query
         if ids is None:
-            return [_vote(r) for r in s.scalars(q)]
+            return [_vote(r) for r in s.execute(q)]
         out: list[Vote] = []
         for i in range(0, len(ids), 900):
             out += [
-                _vote(r) for r in s.scalars(q.where(DecisionRow.record_id.in_(ids[i : i + 900])))
+                _vote(r) for r in s.execute(q.where(DecisionRow.record_id.in_(ids[i : i + 900])))
             ]
     return sorted(out, key=lambda v: v.id)
 
@@ -280,15 +283,29 @@ def current_votes(
     reviewer: str | None = None,
     record_ids: Iterable[int] | None = None,
 ) -> dict[int, dict[str, Vote]]:
-    """record id -> {reviewer: newest vote}; withdrawn ('undecided') votes left out."""
+    """record id -> {reviewer: newest vote}, both in order; withdrawn ('undecided') votes
+    left out.  Only each reviewer's newest row per record is read (the highest id)."""
+    check_stage(stage)
+    if record_ids is None:  # every record: the process's cache, updated by the new rows
+        from alsreview.store.votecache import cached_current_votes
+
+        return cached_current_votes(project, stage, reviewer)
+    newest = select(func.max(DecisionRow.id)).where(DecisionRow.stage == stage)
+    if reviewer is not None:
+        newest = newest.where(DecisionRow.reviewer == reviewer)
+    table = DecisionRow.__table__
+    base = select(table).where(DecisionRow.decision != "undecided")
+    ids = sorted(set(record_ids))
+    rows: list[Vote] = []
+    with project.session() as s:
+        for i in range(0, len(ids), 900):
+            part = newest.where(DecisionRow.record_id.in_(ids[i : i + 900]))
+            sub = part.group_by(DecisionRow.record_id, DecisionRow.reviewer).scalar_subquery()
+            rows += [_vote(r) for r in s.execute(base.where(DecisionRow.id.in_(sub)))]
     out: dict[int, dict[str, Vote]] = {}
-    for v in vote_history(project, stage, reviewer=reviewer, record_ids=record_ids):
+    for v in sorted(rows, key=lambda v: (v.record_id, v.reviewer)):
         out.setdefault(v.record_id, {})[v.reviewer] = v
-    return {
-        rid: {who: v for who, v in by.items() if v.decision != Decision.UNDECIDED}
-        for rid, by in out.items()
-        if any(v.decision != Decision.UNDECIDED for v in by.values())
-    }
+    return out
 
 
 def latest_resolutions(
@@ -350,7 +367,12 @@ def record_statuses(
     project: Project, stage: str, record_ids: Iterable[int] | None = None
 ) -> dict[int, RecordStatus]:
     """Status of every record with a vote or a resolution at the stage (others: pending)."""
-    ids = None if record_ids is None else list(record_ids)
+    if record_ids is None:  # every record: the process's cache, updated by the new rows
+        from alsreview.store.votecache import snapshot
+
+        check_stage(stage)
+        return snapshot(project, stage).statuses
+    ids = list(record_ids)
     votes = current_votes(project, stage, record_ids=ids)
     res = latest_resolutions(project, stage, ids)
     required = reviewers_required(project, stage)

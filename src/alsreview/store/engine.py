@@ -11,12 +11,16 @@ import os
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
 from alsreview.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
 
 PROJECT_FILE = "project.toml"
 SQLITE_FILE = "project.db"
@@ -63,7 +67,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def alembic_config(connection: Any) -> Any:
+def alembic_config(connection: Connection) -> Config:
     """An Alembic `Config` for the bundled migrations, running on `connection`."""
     from alembic.config import Config
 

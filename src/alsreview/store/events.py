@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alsreview.store.models import Event, utcnow
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     from alsreview.store.project import Project
@@ -23,14 +24,12 @@ def current_actor() -> str:
     return os.environ.get("ALSREVIEW_USER") or getpass.getuser()
 
 
-def log(s: Session, action: str, details: dict[str, Any], actor: str | None = None) -> None:
+def log(s: Session, action: str, details: JSONDict, actor: str | None = None) -> None:
     """Add one event to the session's transaction (committed with the change it records)."""
     s.add(Event(at=utcnow(), actor=actor or current_actor(), action=action, details=details))
 
 
-def log_event(
-    project: Project, action: str, details: dict[str, Any], actor: str | None = None
-) -> None:
+def log_event(project: Project, action: str, details: JSONDict, actor: str | None = None) -> None:
     """Append one event in its own transaction."""
     with project.write_session() as s, s.begin():
         log(s, action, details, actor)

@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,6 +29,7 @@ from alsreview.store.models import (
     utcnow,
 )
 from alsreview.store.project import Project, current_actor
+from alsreview.typealiases import JSONDict
 
 STUDY_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 
@@ -41,7 +41,7 @@ class StudyEntry:
     study_id: str
     label: str
     record_ids: tuple[int, ...] = ()
-    data: dict[str, Any] | None = None
+    data: JSONDict | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class StoredExtraction:
     study_id: str
     reviewer: str
     kind: str
-    data: dict[str, Any]
+    data: JSONDict
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,9 @@ def write_studies(
     *,
     reviewer: str | None = None,
     kind: str = "reviewer",
-    papers: dict[str, dict[str, Any]] | None = None,
+    papers: dict[str, JSONDict] | None = None,
     action: str = "extraction.add",
-    details: dict[str, Any] | None = None,
+    details: JSONDict | None = None,
 ) -> None:
     """Create missing studies, link records, save extractions and papers: ONE transaction."""
     if kind not in ("reviewer", "consensus"):
@@ -157,12 +157,12 @@ def write_studies(
 def save_extraction(
     project: Project,
     study_id: str,
-    data: dict[str, Any],
+    data: JSONDict,
     *,
     reviewer: str | None = None,
     kind: str = "reviewer",
     action: str = "extraction.save",
-    details: dict[str, Any] | None = None,
+    details: JSONDict | None = None,
 ) -> None:
     """Save a new version of one study's extraction (the study must exist)."""
     with project.session() as s:
@@ -224,7 +224,7 @@ def extraction_history(project: Project, study_id: str) -> list[StoredExtraction
         ]
 
 
-def papers(project: Project) -> dict[str, dict[str, Any]]:
+def papers(project: Project) -> dict[str, JSONDict]:
     with project.session() as s:
         return {p.key: p.data for p in s.scalars(select(PaperRow).order_by(PaperRow.key))}
 

@@ -77,12 +77,14 @@ def import_file(
     """
     import hashlib
 
-    from alsreview.inputs import read_limited
+    from alsreview.inputs import check_regular_file
     from alsreview.records import read_records
 
     p = Path(path)
     records = read_records(p, format=format) if format else read_records(p)
-    digest = hashlib.sha256(read_limited(p)).hexdigest()
+    check_regular_file(p)  # the file read above, still within the limit
+    with open(p, "rb") as fh:  # hashed in chunks: no second copy of a large file in memory
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
     return import_records(
         project,
         records,

@@ -19,12 +19,16 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alsreview.errors import SourceError
 from alsreview.protocol import SearchStrategy
 from alsreview.sources.base import SearchRun
 from alsreview.store.project import ImportResult, Project
+from alsreview.typealiases import JSONDict
+
+if TYPE_CHECKING:
+    from alsreview.sources.http import HttpClient
 
 OVERLAP_DAYS = 30
 
@@ -53,9 +57,9 @@ def search_window(
     return last - dt.timedelta(days=overlap_days), None
 
 
-def source_options(name: str, base_urls: dict[str, str] | None = None) -> dict[str, Any]:
+def source_options(name: str, base_urls: dict[str, str] | None = None) -> JSONDict:
     """Constructor options for a source: base URL override and contact address."""
-    opts: dict[str, Any] = {}
+    opts: JSONDict = {}
     url = (base_urls or {}).get(name) or os.environ.get(f"ALSREVIEW_{name.upper()}_URL")
     if url:
         opts["base_url"] = url
@@ -72,7 +76,7 @@ def run_searches(
     *,
     sources: Iterable[str] | None = None,
     base_urls: dict[str, str] | None = None,
-    http_factory: Callable[[str], Any] | None = None,
+    http_factory: Callable[[str], HttpClient] | None = None,
     on_done: Callable[[SearchOutcome], None] | None = None,
 ) -> list[SearchOutcome]:
     """Run every searchable [[search]] of the protocol (or those of `sources`) and import.

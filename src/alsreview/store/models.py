@@ -4,7 +4,8 @@
     imports      one row per imported file or search run (a transaction each)
     records      every record ever imported; `duplicate_of` points at the primary record
     decisions    screening votes per reviewer, record and stage (a change is a new row;
-                 the reviewer's newest row is their vote; 'undecided' withdraws it)
+                 the reviewer's newest row is their vote; 'undecided' withdraws it;
+                 UPDATE/DELETE refused by triggers, as for resolutions)
     resolutions  conflicts resolved by a third reviewer or by consensus (newest wins)
     search_log   PRISMA-S: source, query, date window, when, how many hits
     dedup_queue  borderline pairs dedup left for a person (dismissed ones keep who and when)
@@ -14,6 +15,7 @@
     fulltexts    full texts as page texts;  papers  the papers extracted facts cite
     users        web accounts: name, role (owner | reviewer), argon2 password hash
     web_sessions server-side login sessions: SHA-256 of the cookie token, CSRF token, expiry
+    login_failures  failed web logins per key (client address, user name), for the rate limit
 
 The schema itself is created by the Alembic migrations in `store/migrations/`; these
 classes mirror it for queries.  `round` numbers review versions: 0 is the original review,
@@ -227,3 +229,14 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailure(Base):
+    """One failed web login for one key (`ip:ADDRESS` or `user:NAME`)."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)

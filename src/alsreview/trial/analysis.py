@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from alsreview.errors import AlsreviewError, ValidationError
+from alsreview.results import Result
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,8 +29,8 @@ if TYPE_CHECKING:
     from alsreview.trial.survival import SurvivalResult
 
 
-@dataclass(frozen=True)
-class TrialAnalysis:
+@dataclass(frozen=True, repr=False)
+class TrialAnalysis(Result):
     trial: TrialData
     demographics: pd.DataFrame  # variable, n, mean, sd, sem (enrolled patients)
     slopes: SlopeAnalysis | None
@@ -38,6 +40,10 @@ class TrialAnalysis:
     adverse_events: AdverseEventTable
     survival: SurvivalResult | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The demographics table (variable, n, mean, sd, sem of the enrolled patients)."""
+        return self.demographics
 
     def summary(self) -> str:
         parts = [
@@ -60,9 +66,9 @@ class TrialAnalysis:
             parts.append(f"{k}: not run ({why})")
         return "\n".join(parts)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         """Plain data for `alsreview trial analyze --json` (NaN becomes null)."""
-        out: dict[str, Any] = {
+        out: JSONDict = {
             "source": self.trial.source,
             "n_enrolled": self.trial.n_enrolled,
             "n_efficacy": len(self.trial.efficacy_ids),
@@ -111,7 +117,7 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+def _records(df: pd.DataFrame) -> list[JSONDict]:
     return [{k: _clean(v) for k, v in r.items()} for r in df.to_dict("records")]
 
 

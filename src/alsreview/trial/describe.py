@@ -10,9 +10,11 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from alsreview.results import Result
 
-@dataclass(frozen=True)
-class Describe:
+
+@dataclass(frozen=True, repr=False)
+class Describe(Result):
     """n, mean, SD and SEM of the non-missing values."""
 
     n: int

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from alsreview.typealiases import JSONDict
+
 if TYPE_CHECKING:
     from alsreview.evidence.model import EvidenceBase, SourcePaper, Study
     from alsreview.trial.analysis import TrialAnalysis
@@ -99,8 +101,8 @@ def export_study(
     key = source_key or f"{study_id}-ipd"
     trial = analysis.trial
 
-    def fact(value: Any, locator: str, note: str | None = None) -> dict[str, Any]:
-        f: dict[str, Any] = {"value": value, "from": [f"{key}: {locator}"], "derived": True}
+    def fact(value: Any, locator: str, note: str | None = None) -> JSONDict:
+        f: JSONDict = {"value": value, "from": [f"{key}: {locator}"], "derived": True}
         if note:
             f["note"] = note
         return f
@@ -116,7 +118,7 @@ def export_study(
         doi_note=None if doi else "individual-patient data analysed with alsreview",
     )
     months = trial.visits["month"]
-    efficacy: list[dict[str, Any]] = []
+    efficacy: list[JSONDict] = []
     if analysis.slopes is not None:
         for t in analysis.slopes.tests:
             if t.n < 2 or math.isnan(t.p_t):

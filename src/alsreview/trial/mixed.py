@@ -28,14 +28,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from alsreview.errors import ConvergenceError, ValidationError
+from alsreview.results import Result
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
 
-@dataclass(frozen=True)
-class MixedModelResult:
+@dataclass(frozen=True, repr=False)
+class MixedModelResult(Result):
     """Fixed effects with SEs and Wald CIs, variance components and the floor flag."""
 
     names: tuple[str, ...]
@@ -78,6 +79,8 @@ class MixedModelResult:
                 "ci_upper": self.ci_upper,
             }
         )
+
+    summary_frame = to_frame
 
     def summary(self) -> str:
         pct = round(self.level)

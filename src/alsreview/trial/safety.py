@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from alsreview.results import Result
+
 if TYPE_CHECKING:
     import pandas as pd
 
 
-@dataclass(frozen=True)
-class AdverseEventTable:
+@dataclass(frozen=True, repr=False)
+class AdverseEventTable(Result):
     """`by_term` and `by_category` have columns events, patients, percent (of n_patients)."""
 
     n_patients: int
@@ -36,6 +38,10 @@ class AdverseEventTable:
         if r.empty:
             return 0, 0
         return int(r["events"].iloc[0]), int(r["patients"].iloc[0])
+
+    def summary_frame(self) -> pd.DataFrame:
+        """Events and patients by term."""
+        return self.by_term
 
     def summary(self) -> str:
         lines = [

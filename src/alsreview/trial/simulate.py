@@ -29,6 +29,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from alsreview.results import Result
+
 if TYPE_CHECKING:
     from alsreview.trial.ipd import TrialData
 
@@ -149,8 +151,8 @@ def simulate_cohort(spec: CohortSpec | None = None, *, seed: int | None = 0) -> 
     return TrialData(patients, visits, aes, source=f"simulated (seed {seed})")
 
 
-@dataclass(frozen=True)
-class PowerResult:
+@dataclass(frozen=True, repr=False)
+class PowerResult(Result):
     """Rejection rates of both designs and the mixed model's CI coverage over `n_sim` trials."""
 
     spec: CohortSpec

@@ -20,12 +20,14 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from alsreview.results import Result
+
 if TYPE_CHECKING:
     import pandas as pd
 
 
-@dataclass(frozen=True)
-class PairedSlopeTest:
+@dataclass(frozen=True, repr=False)
+class PairedSlopeTest(Result):
     """Post vs pre slopes for one window: means, mean difference and both paired tests."""
 
     window: float
@@ -50,8 +52,8 @@ class PairedSlopeTest:
         )
 
 
-@dataclass(frozen=True)
-class SlopeAnalysis:
+@dataclass(frozen=True, repr=False)
+class SlopeAnalysis(Result):
     slopes: pd.DataFrame  # patient_id, pre, post_0_3, ..., progressor
     tests: tuple[PairedSlopeTest, ...]
     progressor_decline: float
@@ -66,6 +68,8 @@ class SlopeAnalysis:
         import pandas as pd
 
         return pd.DataFrame([t.__dict__ for t in self.tests])
+
+    summary_frame = to_frame
 
     def summary(self) -> str:
         lines = [

@@ -17,14 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from alsreview.results import Result
+
 if TYPE_CHECKING:
     import pandas as pd
 
 LIMBS = {"ws_uel": "UEL", "ws_uer": "UER", "ws_lel": "LEL", "ws_ler": "LER"}
 
 
-@dataclass(frozen=True)
-class FVCStability:
+@dataclass(frozen=True, repr=False)
+class FVCStability(Result):
     """Per post-treatment visit: n measured, n stable or ≥ threshold, proportion."""
 
     table: pd.DataFrame  # visit, month, n, n_stable, proportion, mean, sd, sem
@@ -35,6 +37,10 @@ class FVCStability:
         t = self.table
         return float(t.loc[t["month"] == month, "proportion"].iloc[0])
 
+    def summary_frame(self) -> pd.DataFrame:
+        """The by-visit table."""
+        return self.table
+
     def summary(self) -> str:
         lines = [f"FVC stable or ≥ {self.threshold:g}% predicted, by visit:"]
         for r in self.table.itertuples():
@@ -44,12 +50,16 @@ class FVCStability:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class WeaknessStability:
+@dataclass(frozen=True, repr=False)
+class WeaknessStability(Result):
     """Per post-baseline visit and limb (and overall): n measured, n stable, proportion."""
 
     table: pd.DataFrame  # visit, month, limb, n, n_stable, proportion, mean_decrease
     max_decrease: float
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The by-visit, by-limb table."""
+        return self.table
 
     def summary(self) -> str:
         t = self.table[self.table["limb"] == "overall"]

@@ -12,16 +12,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from alsreview.errors import ImportFormatError, Problem, ValidationError
+from alsreview.results import Result
+from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-@dataclass(frozen=True)
-class SurvivalResult:
+@dataclass(frozen=True, repr=False)
+class SurvivalResult(Result):
     table: pd.DataFrame  # group, n, deaths, median_months, S(<t>) columns
     times: tuple[float, ...]
     logrank_chi2: float | None
@@ -31,6 +33,10 @@ class SurvivalResult:
     def survival_at(self, group: str, month: float) -> float:
         t = self.table.set_index("group")
         return float(t.loc[group, f"S({month:g})"])
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per group: n, deaths, median survival, S(t) at the chosen times."""
+        return self.table
 
     def summary(self) -> str:
         lines = ["Kaplan-Meier survival (months from treatment):"]
@@ -48,7 +54,7 @@ class SurvivalResult:
             lines.append(f"  log-rank χ²(1) = {self.logrank_chi2:.3f}, p = {self.logrank_p:.4g}")
         return "\n".join(lines)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONDict:
         rows = [
             {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
             for r in self.table.to_dict("records")

@@ -15,14 +15,18 @@ Every handler is a few lines over `alsreview.screening` / `alsreview.store` func
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from alsreview.store.enums import Decision, Stage
+from alsreview.typealiases import JSONDict
 from alsreview.web import accounts
 from alsreview.web.security import SESSION_COOKIE, client_key, owner_of, session_of
+
+if TYPE_CHECKING:
+    from alsreview.records.model import Record
 
 router = APIRouter(prefix="/api")
 DECISION_WORDS = {
@@ -96,7 +100,7 @@ def logout(request: Request) -> Response:
     return response
 
 
-def record_json(record_id: int, record: Any) -> dict[str, Any]:
+def record_json(record_id: int, record: Record) -> JSONDict:
     return {
         "id": record_id,
         "title": record.title,
@@ -112,7 +116,7 @@ def record_json(record_id: int, record: Any) -> dict[str, Any]:
 
 
 @router.get("/records/next", response_model=None)
-def next_record(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> Response | dict[str, Any]:
+def next_record(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> Response | JSONDict:
     from alsreview.screening import next_record as pick
 
     session = session_of(request)
@@ -131,7 +135,7 @@ def next_record(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> Respon
 
 
 @router.post("/decisions", status_code=201)
-def post_decision(body: DecisionBody, request: Request) -> dict[str, Any]:
+def post_decision(body: DecisionBody, request: Request) -> JSONDict:
     from alsreview.screening import decide
 
     session = session_of(request)
@@ -150,7 +154,7 @@ def post_decision(body: DecisionBody, request: Request) -> dict[str, Any]:
 @router.get("/records/{record_id}/decisions")
 def record_decisions(
     record_id: int, request: Request, stage: Stage = Stage.TITLE_ABSTRACT
-) -> dict[str, Any]:
+) -> JSONDict:
     """The record's status and the votes the caller may see (own only while blinded)."""
     from alsreview.screening import record_status
 
@@ -160,7 +164,7 @@ def record_decisions(
 
 
 @router.get("/conflicts")
-def get_conflicts(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> list[dict[str, Any]]:
+def get_conflicts(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> list[JSONDict]:
     from alsreview.screening import conflicts, is_blinded
 
     session = session_of(request)
@@ -173,7 +177,7 @@ def get_conflicts(request: Request, stage: Stage = Stage.TITLE_ABSTRACT) -> list
 
 
 @router.post("/stages/{stage}/unblind")
-def unblind_stage(stage: Stage, request: Request) -> dict[str, Any]:
+def unblind_stage(stage: Stage, request: Request) -> JSONDict:
     from alsreview.screening import unblind
 
     session = owner_of(request)
@@ -182,7 +186,7 @@ def unblind_stage(stage: Stage, request: Request) -> dict[str, Any]:
 
 
 @router.get("/prisma")
-def prisma(request: Request) -> dict[str, Any]:
+def prisma(request: Request) -> JSONDict:
     from alsreview.store.prisma import prisma_counts
 
     return dataclasses.asdict(prisma_counts(request.app.state.project))

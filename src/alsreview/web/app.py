@@ -38,7 +38,7 @@ def create_app(
     )
     app.state.project = project
     app.state.secure_cookies = secure_cookies
-    app.state.limiter = limiter or LoginLimiter()
+    app.state.limiter = limiter or LoginLimiter(project)
     app.state.max_upload_bytes = max_upload_bytes
     app.state.routers = (api.router, pages.router)  # every route is in one of these
     for router in app.state.routers:

@@ -37,10 +37,33 @@ def project_name(request: Request) -> str:
     return root.resolve().name if root is not None else "alsreview"
 
 
+ERROR_TITLES = {
+    403: "Not allowed",
+    404: "Not found",
+    413: "File too large",
+    415: "File type not accepted",
+    422: "Not accepted",
+}
+
+
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """The error as a page: what went wrong, and a link back to the page the request came
+    from (a path of this site only, from the Referer) or to the dashboard."""
     if status == 401:
         return render(request, "login.html", 401, project_name=project_name(request))
-    return render(request, "error.html", status, status=status, message=message, title="Error")
+    from urllib.parse import urlsplit
+
+    came_from = urlsplit(request.headers.get("referer", ""))
+    own = f"{came_from.scheme}://{came_from.netloc}/" == str(request.base_url)
+    local = re.match(r"^/(?![/\\])", came_from.path)  # "//host" would leave the site
+    back_to = came_from.path if own and local else None
+    if back_to and came_from.query:
+        back_to += f"?{came_from.query}"
+    title = ERROR_TITLES.get(status, "Error")
+    return render(
+        request, "error.html", status, status=status, message=message, title=title,
+        back_to=back_to,
+    )  # fmt: skip
 
 
 def is_htmx(request: Request) -> bool:
@@ -928,16 +951,19 @@ def extraction_set(
             name = "source" if p.column == "source" else "value"
             errors.setdefault(name, []).append(p.message if name == "source" else str(p))
         typed = {"field": field, "value": value, "source": source, "note": note}
-        return render(
+        return not_saved(
             request,
-            "extraction_form.html",
-            422,
-            nav="extraction",
-            title=f"Extraction: {study_id} (not saved)",
             set_form={"values": typed, "errors": errors},
             **extraction_context(request, study_id),
         )
     return back(f"/extraction/{study_id}?field_set={field}#form-h")
+
+
+def not_saved(request: Request, **context: Any) -> HTMLResponse:
+    """The extraction page again (422) with a refused form as typed and its problems
+    (`context`: `extraction_context` and the refused form)."""
+    title = f"Extraction: {context['study_id']} (not saved)"
+    return render(request, "extraction_form.html", 422, nav="extraction", title=title, **context)
 
 
 # -- extraction: efficacy outcomes (the ALSFRS-R form) ----------------------------------
@@ -1056,17 +1082,23 @@ def form_rows(form: Any) -> int:
     return min(max(int(raw), GROUP_ROWS), 50) if raw.isdigit() else GROUP_ROWS
 
 
-def outcome_from_form(form: Any) -> tuple[dict[str, Any], list[int]]:
-    """The outcome the form describes (blank parts left out; `source` split at ';'), and
-    the form row of each group kept (rows left blank are skipped)."""
+def form_parts(form: Any, parts: tuple[str, ...]) -> dict[str, Any]:
+    """The non-blank `parts` of a form, and its `source` split at ';' as `from`."""
     out: dict[str, Any] = {}
-    for k in (*OUTCOME_PARTS, "note"):
+    for k in parts:
         v = str(form.get(k) or "").strip()
         if v:
             out[k] = v
     sources = [x.strip() for x in str(form.get("source") or "").split(";") if x.strip()]
     if sources:
         out["from"] = sources
+    return out
+
+
+def outcome_from_form(form: Any) -> tuple[dict[str, Any], list[int]]:
+    """The outcome the form describes (blank parts left out; `source` split at ';'), and
+    the form row of each group kept (rows left blank are skipped)."""
+    out = form_parts(form, (*OUTCOME_PARTS, "note"))
     p_value = str(form.get("p_value") or "").strip()
     if p_value:
         out["p_value"] = {"value": p_value, "relation": str(form.get("p_relation") or "=")}
@@ -1177,14 +1209,7 @@ async def save_list_item(
         context = await run_in_threadpool(
             lambda: extraction_context(request, study_id, "", **forms)
         )
-        return render(
-            request,
-            "extraction_form.html",
-            422,
-            nav="extraction",
-            title=f"Extraction: {study_id} (not saved)",
-            **context,
-        )
+        return not_saved(request, **context)
     anchor = "outcomes" if key == "saved" else "safety"
     return back(f"/extraction/{study_id}?{key}={at + 1}#{anchor}")
 
@@ -1204,17 +1229,23 @@ async def outcome_save(study_id: str, request: Request) -> Response:
 @router.post("/extraction/{study_id}/outcome/{number}/remove")
 def outcome_remove(study_id: str, number: int, request: Request) -> Response:
     """Remove outcome `number` (1-based, as the page numbers them) from your extraction."""
+    return remove_list_item(request, study_id, "efficacy", number, "removed", "outcomes")
+
+
+def remove_list_item(
+    request: Request, study_id: str, path: str, number: int, key: str, anchor: str
+) -> Response:
+    """Remove item `number` (1-based) of a list field through `remove_item`."""
     from alsreview.extraction.review import remove_item
 
     session = session_of(request)
     project = request.app.state.project
-    remove_item(project, study_id, "efficacy", number - 1, reviewer=session.user.name)
-    return back(f"/extraction/{study_id}?removed={number}#outcomes")
+    remove_item(project, study_id, path, number - 1, reviewer=session.user.name)
+    return back(f"/extraction/{study_id}?{key}={number}#{anchor}")
 
 
 # -- extraction: adverse events ---------------------------------------------------------
 AE_PARTS = ("term", "serious", "related", "n_patients", "n_events", "severity", "note")
-YES_NO = [("yes", "yes"), ("no", "no")]
 
 
 def ae_form_values(event: dict[str, Any], index: int | None = None) -> dict[str, Any]:
@@ -1232,15 +1263,7 @@ def ae_form_values(event: dict[str, Any], index: int | None = None) -> dict[str,
 def ae_from_form(form: Any) -> dict[str, Any]:
     """The adverse event the form describes (blank parts left out, `source` split at ';');
     yes/no are read as booleans by the evidence model."""
-    out: dict[str, Any] = {}
-    for k in AE_PARTS:
-        v = str(form.get(k) or "").strip()
-        if v:
-            out[k] = v
-    sources = [x.strip() for x in str(form.get("source") or "").split(";") if x.strip()]
-    if sources:
-        out["from"] = sources
-    return out
+    return form_parts(form, AE_PARTS)
 
 
 def _ae_name(rest: str, message: str) -> str | None:
@@ -1260,9 +1283,6 @@ async def adverse_event_save(study_id: str, request: Request) -> Response:
 @router.post("/extraction/{study_id}/adverse-event/{number}/remove")
 def adverse_event_remove(study_id: str, number: int, request: Request) -> Response:
     """Remove adverse event `number` (1-based) from your extraction."""
-    from alsreview.extraction.review import remove_item
-
-    session = session_of(request)
-    project = request.app.state.project
-    remove_item(project, study_id, "safety.adverse_events", number - 1, reviewer=session.user.name)
-    return back(f"/extraction/{study_id}?ae_removed={number}#safety")
+    return remove_list_item(
+        request, study_id, "safety.adverse_events", number, "ae_removed", "safety"
+    )

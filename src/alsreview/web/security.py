@@ -6,22 +6,27 @@
   in the `X-CSRF-Token` header (htmx sends it from `hx-headers` on <body>) or as the
   `csrf_token` form field; and, when the browser sends an Origin, it must be this server.
   The login itself has no session yet: it is guarded by the Origin check and SameSite.
-- Failed logins are limited per user name and per client address (sliding window).
+- Failed logins are limited per user name and per client address (sliding window), counted
+  in the database so that every server process shares the count.
 - Responses carry a strict Content-Security-Policy: scripts only from this origin, no inline
   script or style, no framing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
-import threading
-import time
-from collections import defaultdict, deque
+from typing import cast
 
 from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Table, delete, insert, select
 
+from alsreview.store import Project
+from alsreview.store.models import LoginFailure, utcnow
 from alsreview.web.accounts import SessionInfo, lookup_session
+
+failures = cast(Table, LoginFailure.__table__)
 
 SESSION_COOKIE = "alsreview_session"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -40,39 +45,50 @@ SECURITY_HEADERS = {
 
 
 class LoginLimiter:
-    """At most `max_failures` failed logins per key (user name, client) within `window` s."""
+    """At most `max_failures` failed logins per key (user name, client) within `window` s.
 
-    def __init__(self, max_failures: int = 5, window: float = 300.0) -> None:
+    The failures are rows of the project's `login_failures` table, so every worker process
+    of the server counts the same ones.  Times are UTC wall-clock times (shared by the
+    processes); a failure older than the window no longer counts and is purged."""
+
+    def __init__(self, project: Project, max_failures: int = 5, window: float = 300.0) -> None:
+        self.project = project
         self.max_failures = max_failures
-        self.window = window
-        self._fails: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+        self.window = dt.timedelta(seconds=window)
 
     def retry_after(self, keys: list[str]) -> int:
         """Seconds until a login may be tried again for these keys (0: now)."""
-        now = time.monotonic()
+        keys = [k[:200] for k in keys]
+        now = utcnow()
+        q = (
+            select(failures.c.key, failures.c.at)
+            .where(failures.c.key.in_(keys), failures.c.at > now - self.window)
+            .order_by(failures.c.at.desc())
+        )
+        with self.project.session() as s:
+            rows = s.execute(q).all()
         wait = 0.0
-        with self._lock:
-            for key in keys:
-                q = self._fails.get(key)
-                if not q:
-                    continue
-                while q and now - q[0] > self.window:
-                    q.popleft()
-                if len(q) >= self.max_failures:
-                    wait = max(wait, self.window - (now - q[0]))
-        return int(wait) + 1 if wait else 0
+        for key in keys:
+            times = [_aware(at) for k, at in rows if k == key]  # newest first
+            if len(times) >= self.max_failures:
+                # allowed again once all but max_failures - 1 of them are out of the window
+                oldest_that_counts = times[self.max_failures - 1]
+                wait = max(wait, (oldest_that_counts + self.window - now).total_seconds())
+        return int(wait) + 1 if wait > 0 else 0
 
     def failed(self, keys: list[str]) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._fails[key].append(now)
+        now = utcnow()
+        with self.project.write_session() as s, s.begin():
+            s.execute(delete(failures).where(failures.c.at <= now - self.window))
+            s.execute(insert(failures), [{"key": k[:200], "at": now} for k in keys])
 
     def succeeded(self, keys: list[str]) -> None:
-        with self._lock:
-            for key in keys:
-                self._fails.pop(key, None)
+        with self.project.write_session() as s, s.begin():
+            s.execute(delete(failures).where(failures.c.key.in_([k[:200] for k in keys])))
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)  # SQLite: naive UTC
 
 
 def client_key(request: Request) -> str:

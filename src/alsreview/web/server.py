@@ -8,10 +8,16 @@ does (`--behind-proxy`; see `docs/web.md` for nginx and caddy).
 from __future__ import annotations
 
 import ipaddress
+import json
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alsreview.errors import AlsreviewError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def is_loopback(host: str) -> bool:
@@ -34,44 +40,77 @@ def exposure_warning(host: str, *, tls: bool, behind_proxy: bool) -> str | None:
     )
 
 
+#: The environment variable through which `serve` tells each worker process what to open.
+CONFIG_ENV = "ALSREVIEW_SERVE_CONFIG"
+
+
+def default_workers() -> int:
+    """Worker processes by default: one per CPU core this process may use, at most 4.
+
+    A request's work is Python holding the interpreter lock (the ranking refit of "next
+    record" above all), so one process uses one core; more processes than cores only
+    queue.  Each worker keeps its own ranking features (memory grows with workers)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process (uvicorn's factory): opens the project named in
+    `CONFIG_ENV` and builds the ranking's text features before the first request."""
+    from alsreview.screening.ranking import project_ranker
+    from alsreview.store import Project
+    from alsreview.web.app import create_app
+
+    config = json.loads(os.environ[CONFIG_ENV])
+    project = Project.open(config["project"])
+    project_ranker(project)  # not on the first reviewers' requests (a few seconds)
+    return create_app(project, secure_cookies=config["secure_cookies"])
+
+
 def serve(
     project_dir: str | Path,
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
+    workers: int | None = None,
     behind_proxy: bool = False,
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     warn: Callable[[str], None] = print,
     workers_log_level: str = "warning",
 ) -> None:
+    """Serve the project with uvicorn: `workers` processes (default `default_workers()`)
+    share the listening socket; every one opens the project itself.  What they share
+    (sessions, the login rate limit, votes) is in the project's database."""
     import uvicorn
 
     from alsreview.store import Project
-    from alsreview.web.app import create_app
 
     if (tls_cert is None) != (tls_key is None):
         raise AlsreviewError("give both --tls-cert and --tls-key, or neither")
+    n = default_workers() if workers is None else workers
+    if n < 1:
+        raise AlsreviewError(f"--workers must be at least 1, got {n}")
     tls = tls_cert is not None
     message = exposure_warning(host, tls=tls, behind_proxy=behind_proxy)
     if message:
         warn(message)
-    project = Project.open(project_dir)
-    try:
-        # build the ranking's text features now, not on the first reviewers' requests
-        from alsreview.screening.ranking import project_ranker
-
-        project_ranker(project)
-        app = create_app(project, secure_cookies=tls or behind_proxy)
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level=workers_log_level,
-            ssl_certfile=str(tls_cert) if tls_cert else None,
-            ssl_keyfile=str(tls_key) if tls_key else None,
-            proxy_headers=behind_proxy,
-            forwarded_allow_ips="127.0.0.1" if behind_proxy else None,
-        )
-    finally:
-        project.close()
+    Project.open(project_dir).close()  # a bad folder or database fails here, in the parent
+    os.environ[CONFIG_ENV] = json.dumps(
+        {"project": str(Path(project_dir).resolve()), "secure_cookies": tls or behind_proxy}
+    )
+    uvicorn.run(
+        "alsreview.web.server:app_from_environment",
+        factory=True,
+        workers=n,
+        host=host,
+        port=port,
+        log_level=workers_log_level,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        proxy_headers=behind_proxy,
+        forwarded_allow_ips="127.0.0.1" if behind_proxy else None,
+    )

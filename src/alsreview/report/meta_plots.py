@@ -17,11 +17,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from alsreview.errors import ValidationError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from alsreview.meta.bias import TrimfillResult
+    from alsreview.meta.results import RmaResult
 
 
 def _crit(level: float) -> float:
@@ -31,9 +38,11 @@ def _crit(level: float) -> float:
     return float(norm_ppf(1 - (1 - check_level(level) / 100) / 2))
 
 
-def _new_axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
+def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is not None:
-        return ax.figure, ax
+        fig = ax.get_figure(root=True)
+        assert fig is not None  # an Axes always belongs to a figure
+        return fig, ax
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=figsize)
@@ -57,10 +66,10 @@ def _diamond(ax: Any, est: float, lb: float, ub: float, y: float, gid: str, colo
 
 
 def forest(
-    fit: Any,
+    fit: RmaResult,
     *,
-    slab: Sequence[str] | None = None,
-    subgroups: Sequence[Any] | None = None,
+    slab: Sequence[object] | None = None,
+    subgroups: Sequence[object] | None = None,
     exp: bool = False,
     xlab: str | None = None,
     refline: float | None = None,
@@ -68,8 +77,8 @@ def forest(
     show_pi: bool = True,
     digits: int = 2,
     title: str | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Figure:
     """Forest plot: one row per study (square sized by its weight in ``fit``, CI whisker),
     optional subgroup blocks with their own pooled diamonds, the overall diamond with its
     prediction interval, and text columns with weights and estimates [CIs].
@@ -262,12 +271,12 @@ def forest(
 
 
 def funnel(
-    res: Any,
+    res: RmaResult | TrimfillResult,
     *,
     level: float = 95,
     xlab: str | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Figure:
     """Funnel plot: effect sizes against their standard errors (0 at the top), the pooled
     estimate and its pseudo-confidence region estimate +/- z SE. Given a `TrimfillResult`,
     the filled studies are drawn as open circles and the region is centred on the
@@ -314,7 +323,9 @@ def funnel(
     return fig
 
 
-def save_figure(fig: Any, directory: str | Path, name: str, *, dpi: int = 150) -> tuple[Path, Path]:
+def save_figure(
+    fig: Figure, directory: str | Path, name: str, *, dpi: int = 150
+) -> tuple[Path, Path]:
     """Write ``fig`` as ``<directory>/<name>.svg`` and ``.png``; returns both paths."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)

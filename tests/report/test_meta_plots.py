@@ -12,13 +12,12 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from tests.meta.reference import load
 
 from alsreview.errors import ValidationError
 from alsreview.meta.bias import trimfill
-from alsreview.meta.plots import forest, funnel, save_figure
 from alsreview.meta.rma import rma
-
-from .reference import load
+from alsreview.report.meta_plots import forest, funnel, save_figure
 
 
 @pytest.fixture(scope="module")
