@@ -68,6 +68,8 @@ def test_full_text_appraisal_extraction_export(browser_page, shots, login, tmp_p
     )
     rita.get_by_role("button", name="Accept patients_enrolled").click()
     rita.wait_for_selector("text=patients_enrolled accepted")
+    # the button is gone with the swap: focus goes to the message, not back to the top
+    expect(rita.get_by_role("status").filter(has_text="patients_enrolled accepted")).to_be_focused()
     row = rita.locator("#field-patients_enrolled")
     assert "19" in row.inner_text() and "r1: page 1" in row.inner_text()
     shots(rita, "extraction_accepted")

@@ -351,8 +351,8 @@ def status_of(
         return RecordStatus(record_id, at, "pending", None, None, ordered)
     decisions = {v.decision for v in ordered}
     reasons = {v.reason for v in ordered}
-    disagree = len(decisions) > 1 or "maybe" in decisions
-    if not disagree and stage == "full_text" and decisions == {"excluded"} and len(reasons) > 1:
+    disagree = len(decisions) > 1 or Decision.MAYBE in decisions
+    if at == Stage.FULL_TEXT and decisions == {Decision.EXCLUDED} and len(reasons) > 1:
         disagree = True  # PRISMA needs one reason per excluded report
     if disagree:
         return RecordStatus(record_id, at, "conflict", None, None, ordered)
@@ -400,7 +400,7 @@ def settled_decisions(project: Project, stage: str) -> dict[int, Settled]:
 
 def screening_queue(project: Project, round: int | None = None) -> list[RecordRow]:
     """Records waiting for title/abstract screening: primaries nobody has voted on."""
-    voted = set(current_votes(project, "title_abstract"))
+    voted = set(current_votes(project, Stage.TITLE_ABSTRACT))
     q = (
         select(StoredRecord.id, StoredRecord.data)
         .where(StoredRecord.duplicate_of.is_(None))
@@ -416,8 +416,8 @@ def passed_title_abstract(project: Project, record_ids: Iterable[int] | None = N
     """Records the title/abstract stage sends to full text (settled as included)."""
     return {
         rid
-        for rid, st in record_statuses(project, "title_abstract", record_ids).items()
-        if st.settled and st.decision == "included"
+        for rid, st in record_statuses(project, Stage.TITLE_ABSTRACT, record_ids).items()
+        if st.settled and st.decision == Decision.INCLUDED
     }
 
 
@@ -434,11 +434,11 @@ def validate_vote(v: VoteIn, codes: set[str] | None) -> None:
     where = f"record {v.record_id}"  # stage and decision were checked by VoteIn
     if not v.reviewer or not v.reviewer.strip():
         raise StoreError(f"{where}: a decision needs a reviewer")
-    if v.stage == "title_abstract" and v.decision == "not_retrieved":
+    if v.stage == Stage.TITLE_ABSTRACT and v.decision == Decision.NOT_RETRIEVED:
         raise StoreError(f"{where}: 'not_retrieved' is a full-text decision")
-    if v.reason is not None and v.decision != "excluded":
+    if v.reason is not None and v.decision != Decision.EXCLUDED:
         raise StoreError(f"{where}: a reason is given only with 'excluded'")
-    if v.stage == "full_text" and v.decision == "excluded" and not v.reason:
+    if v.stage == Stage.FULL_TEXT and v.decision == Decision.EXCLUDED and not v.reason:
         known = f" ({', '.join(sorted(codes))})" if codes else ""
         raise StoreError(f"{where}: a full-text exclusion needs a reason from the protocol{known}")
     if v.reason is not None and codes is not None and v.reason not in codes:
@@ -479,8 +479,8 @@ def insert_votes(project: Project, votes: Sequence[VoteIn], actor: str | None = 
                     f"(record {dupes[0]} is a duplicate of {found[dupes[0]]})"
                 )
             now = utcnow()
-            ta_rows = [v for v in rows if v.stage == "title_abstract"]
-            ft_rows = [v for v in rows if v.stage == "full_text"]
+            ta_rows = [v for v in rows if v.stage == Stage.TITLE_ABSTRACT]
+            ft_rows = [v for v in rows if v.stage == Stage.FULL_TEXT]
             new_ids = _insert(s, ta_rows, now)
             if ft_rows:
                 s.flush()
@@ -553,14 +553,14 @@ def _passed_in_session(s: Session, project: Project, record_ids: set[int]) -> se
         part = ids[i : i + 900]
         q = (
             select(DecisionRow)
-            .where(DecisionRow.stage == "title_abstract", DecisionRow.record_id.in_(part))
+            .where(DecisionRow.stage == Stage.TITLE_ABSTRACT, DecisionRow.record_id.in_(part))
             .order_by(DecisionRow.id)
         )
         for row in s.scalars(q):
             by.setdefault(row.record_id, {})[row.reviewer] = _vote(row)
         rq = (
             select(Resolution)
-            .where(Resolution.stage == "title_abstract", Resolution.record_id.in_(part))
+            .where(Resolution.stage == Stage.TITLE_ABSTRACT, Resolution.record_id.in_(part))
             .order_by(Resolution.id)
         )
         for r in s.scalars(rq):
@@ -569,9 +569,9 @@ def _passed_in_session(s: Session, project: Project, record_ids: set[int]) -> se
     required = int(value) if value else 1
     out = set()
     for rid in ids:
-        votes = {w: v for w, v in by.get(rid, {}).items() if v.decision != "undecided"}
-        st = status_of(rid, "title_abstract", votes, res.get(rid), required)
-        if st.settled and st.decision == "included":
+        votes = {w: v for w, v in by.get(rid, {}).items() if v.decision != Decision.UNDECIDED}
+        st = status_of(rid, Stage.TITLE_ABSTRACT, votes, res.get(rid), required)
+        if st.settled and st.decision == Decision.INCLUDED:
             out.add(rid)
     return out
 
@@ -589,7 +589,8 @@ def insert_resolution(
 ) -> int:
     """Store a resolution (checked by `alsreview.screening.resolve`) and its event."""
     check_stage(stage)
-    if decision not in SETTLED or (stage == "title_abstract" and decision == "not_retrieved"):
+    at_title_abstract = stage == Stage.TITLE_ABSTRACT
+    if decision not in SETTLED or (at_title_abstract and decision == Decision.NOT_RETRIEVED):
         raise StoreError(f"record {record_id}: a resolution cannot be {decision!r}")
     if method not in METHODS:
         raise StoreError(f"unknown resolution method {method!r} ({', '.join(METHODS)})")

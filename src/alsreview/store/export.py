@@ -8,12 +8,13 @@ reason and the stage in `labels`, for `alsreview.records.write_records` (RIS put
 from __future__ import annotations
 
 from alsreview.records.model import Record
+from alsreview.store.enums import Decision, Stage
 from alsreview.store.project import Project
 
 
 def records_with_decisions(project: Project, *, primary_only: bool = True) -> list[Record]:
-    ta = project.latest_decisions("title_abstract")
-    ft = project.latest_decisions("full_text")
+    ta = project.latest_decisions(Stage.TITLE_ABSTRACT)
+    ft = project.latest_decisions(Stage.FULL_TEXT)
     out = []
     for rid, rec in project.records(primary_only=primary_only):
         labels = list(rec.labels)
@@ -30,11 +31,11 @@ def records_with_decisions(project: Project, *, primary_only: bool = True) -> li
         else:
             d = why = stage = None
         if d is not None:
-            if d == "not_retrieved":
-                decision = "maybe"
+            if d == Decision.NOT_RETRIEVED:
+                decision = "maybe"  # the records layer's word for it
                 labels.append("full text not retrieved")
             else:
-                decision = d
+                decision = str(d)  # a plain string in the Record
             labels.append(f"stage: {stage}")
             if why:
                 labels.append(f"reason: {why}")

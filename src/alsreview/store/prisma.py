@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from alsreview.prisma import PreviousReview, PrismaFlow
+from alsreview.store.enums import Decision, Stage
 from alsreview.store.models import Import, StoredRecord
 from alsreview.store.project import Project
 
@@ -115,21 +116,21 @@ def prisma_counts(project: Project, round: int | None = None) -> PrismaCounts:
                     )
                 )
             )
-    ta = project.latest_decisions("title_abstract")
-    ft = project.latest_decisions("full_text")
+    ta = project.latest_decisions(Stage.TITLE_ABSTRACT)
+    ft = project.latest_decisions(Stage.FULL_TEXT)
     ta_here = {rid: d for rid, d in ta.items() if rid in primaries}
-    excluded_ta = sum(1 for d, _ in ta_here.values() if d == "excluded")
-    sought_ids = {rid for rid, (d, _) in ta_here.items() if d == "included"}
+    excluded_ta = sum(1 for d, _ in ta_here.values() if d == Decision.EXCLUDED)
+    sought_ids = {rid for rid, (d, _) in ta_here.items() if d == Decision.INCLUDED}
     ft_here = {rid: d for rid, d in ft.items() if rid in sought_ids}
-    not_retrieved = sum(1 for d, _ in ft_here.values() if d == "not_retrieved")
+    not_retrieved = sum(1 for d, _ in ft_here.values() if d == Decision.NOT_RETRIEVED)
     reasons: dict[str, int] = {}
     for d, why in ft_here.values():
-        if d == "excluded":
+        if d == Decision.EXCLUDED:
             key = why or "no reason given"
             reasons[key] = reasons.get(key, 0) + 1
-    included = sum(1 for d, _ in ft_here.values() if d == "included")
+    included = sum(1 for d, _ in ft_here.values() if d == Decision.INCLUDED)
     if round is not None:
-        previous = sum(1 for rid in earlier if ft.get(rid, ("", None))[0] == "included")
+        previous = sum(1 for rid in earlier if ft.get(rid, ("", None))[0] == Decision.INCLUDED)
     try:
         labels = {r.code: r.label for r in project.protocol.exclusion_reasons}
     except Exception:  # a project without a readable protocol still gets its counts
