@@ -5,7 +5,8 @@ Run: nice python benchmarks/web_load.py [--seconds 60] [--records 2000] [--backe
      (PostgreSQL from $ALSREVIEW_TEST_PG_URL, in a fresh database that is dropped after)
 
 What it simulates.  For each backend: a project with `--records` real references (the
-first titled rows of Cohen_2006_ADHD.csv from ../shared/data/screening/), eight reviewer
+first 2000 titled rows of Cohen_2006_BetaBlockers.csv from ../shared/data/screening/: enough
+that 8 fast reviewers do not run out within 60 s with two votes per record), eight reviewer
 accounts and dual screening (two votes settle a record).  `alsreview serve` runs in its
 own process (its default worker count unless `--workers`) on loopback.  This process runs
 eight reviewers, one thread and one keep-alive HTTP connection each, that log in and
@@ -395,7 +396,7 @@ def main() -> None:
     ap.add_argument(
         "--pace", type=float, default=0.0, help="seconds per decision cycle (0: stress)"
     )
-    ap.add_argument("--data", type=Path, default=DATA / "Cohen_2006_ADHD.csv")
+    ap.add_argument("--data", type=Path, default=DATA / "Cohen_2006_BetaBlockers.csv")
     args = ap.parse_args()
     backends = args.backend or ["sqlite", "postgresql"]
     from alsreview.web.server import default_workers
