@@ -118,3 +118,14 @@ def test_stage_agreement_from_the_store(project):
               for i in range(12)]  # fmt: skip
     assert st.fleiss is not None and st.fleiss.kappa == pytest.approx(fleiss_kappa(counts).kappa)
     assert list(st.summary_frame()["rater_2"]) == ["ben", "cy", "cy"]
+
+
+def test_degenerate_se_prints_no_zero_width_interval():
+    """Perfect agreement on two records: the Fleiss-Cohen-Everitt SE is 0, so the
+    interval would read "1.00 to 1.00"; the summary says why there is no CI instead."""
+    r = cohen_kappa_table([[1, 0], [0, 1]])
+    assert r.kappa == 1.0 and r.se == 0.0
+    assert "CI 1.000 to 1.000" not in r.summary()
+    assert "no 95% CI: the large-sample SE is 0 with n = 2" in r.summary()
+    wide = cohen_kappa_table([[75, 1, 4], [5, 4, 1], [0, 0, 10]])
+    assert wide.ci_text() == f"95% CI {wide.ci_lower:.3f} to {wide.ci_upper:.3f}"

@@ -61,13 +61,25 @@ class TwoRaterAgreement:
     ac1: float
     raters: tuple[str, str] = ("rater 1", "rater 2")
 
-    def summary(self) -> str:
+    def ci_text(self, digits: int = 3) -> str:
+        """The kappa CI in words, or why there is none.
+
+        The large-sample SE is 0 when the table is degenerate (e.g. perfect agreement on
+        a few records); a zero-width interval would look more precise than n records
+        allow, so it is not printed as an interval.
+        """
         pct = round(self.level * 100)
+        if self.se != self.se:
+            return "no CI: kappa not defined"
+        if self.se == 0:
+            return f"no {pct}% CI: the large-sample SE is 0 with n = {self.n}"
+        return f"{pct}% CI {self.ci_lower:.{digits}f} to {self.ci_upper:.{digits}f}"
+
+    def summary(self) -> str:
         return (
             f"{self.raters[0]} vs {self.raters[1]}: n = {self.n}, agreement "
-            f"{self.percent:.1f}%, Cohen's kappa {self.kappa:.3f} ({pct}% CI "
-            f"{self.ci_lower:.3f} to {self.ci_upper:.3f}), PABAK {self.pabak:.3f}, "
-            f"Gwet's AC1 {self.ac1:.3f}"
+            f"{self.percent:.1f}%, Cohen's kappa {self.kappa:.3f} ({self.ci_text()}), "
+            f"PABAK {self.pabak:.3f}, Gwet's AC1 {self.ac1:.3f}"
         )
 
     def __repr__(self) -> str:
