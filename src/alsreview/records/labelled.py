@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alsreview.errors import ImportFormatError
+from alsreview.inputs import read_limited
 from alsreview.records.model import Record
 from alsreview.records.tabular import parse_delimited
 from alsreview.records.textfile import decode_export
@@ -44,10 +45,7 @@ def read_labelled_csv(path: str | Path) -> LabelledSet:
     """Read and check a labelled CSV (see the module docstring for the rules)."""
     p = Path(path)
     name = str(p)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ImportFormatError(name, f"cannot read: {exc.strerror or exc}") from None
+    data = read_limited(p)  # regular file within the size limit, or a named error
     text = decode_export(data, name)
     if not text.strip():
         raise ImportFormatError(name, "empty file: no header and no records")

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alsreview.errors import ImportFormatError, StoreError
+from alsreview.inputs import read_limited
 from alsreview.store.decisions import VOTES, VoteIn, check_stage, insert_votes
 from alsreview.store.project import Project
 
@@ -140,10 +141,7 @@ def import_decisions(
     check_stage(stage)
     p = Path(path)
     name = str(p)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ImportFormatError(name, f"cannot read: {exc.strerror or exc}") from None
+    data = read_limited(p)  # regular file within the size limit, or a named error
     head = ""
     warnings: list[str] = []
     if p.suffix.lower() in (".csv", ".tsv", ".txt"):
