@@ -23,9 +23,9 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -531,7 +531,7 @@ def store_votes(project: Project, votes: Sequence[VoteIn], actor: str | None = N
 def _insert(s: Session, rows: list[VoteIn], now: dt.datetime) -> list[Vote]:
     if not rows:
         return []
-    table = DecisionRow.__table__
+    table = cast(Table, DecisionRow.__table__)  # a mapped class's table is a Table
     return [
         _vote(row)
         for row in s.execute(
