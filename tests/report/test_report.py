@@ -228,3 +228,58 @@ def test_ipd_rows_show_a_changed_count_as_a_disagreement():
     peg = rows["PEG insertion"]
     assert (peg["typed"], peg["ipd"], peg["agree"]) == ("2/26", "3/26", False)
     assert rows["Cystitis"]["ipd"] == "no patient with it" and not rows["Cystitis"]["agree"]
+
+
+def test_study_tables_show_each_studys_risk_of_bias_with_tool_and_source(bundled_report):
+    """The risk-of-bias column repeats the bundled published appraisals as printed: Blume et
+    al. 2026 (Results, 'Data extraction and risk of bias analysis') appraise with the JBI
+    checklists and say only that every study was at low or moderate risk, so the cell is
+    "low or moderate" with that said next to it; studies they did not include are "not
+    appraised", never a guessed judgement."""
+    from alsreview.appraisal.bundled import load_published
+    from alsreview.appraisal.instrument import load_instrument
+
+    published = load_published().by_study()
+    evidence = load_evidence()
+    tree = lxml_html.parse(str(bundled_report))
+    for s in evidence.studies:
+        for grouping in ("cell type", "route"):
+            (cell,) = tree.xpath(
+                f"//table[@data-grouping='{grouping}']//tr[@data-study='{s.id}']/td[@class='rob']"
+            )
+            text = " ".join(cell.text_content().split())
+            if s.id in published:
+                a = published[s.id]
+                assert text.startswith(" or ".join(a.overall)), (s.id, text)
+                assert load_instrument(a.tool).name in text
+                assert "Blume et al. 2026" in text and "no per-study judgement" in text
+            else:
+                assert text == "not appraised", (s.id, text)
+    assert {s.id for s in evidence.studies} - set(published)  # some are not appraised
+
+
+def test_study_tables_show_a_reviewers_own_appraisal(tmp_path):
+    """Appraisals given to the report (a team's own, judged by `appraisal.judge`) replace
+    the published ones in the column; a study left out reads "not appraised"."""
+    from alsreview.appraisal.algorithm import judge
+    from alsreview.appraisal.instrument import load_instrument
+
+    inst = load_instrument("rob2")
+    # RoB 2 with every domain low but 5.1 = NI: overall "some concerns" (the 22 August 2019
+    # algorithm, guidance Table 3; as tests/appraisal/test_results_api.py)
+    answers = {"1.1": "Y", "1.2": "Y", "1.3": "N", "2.1": "N", "2.2": "N", "2.6": "Y",
+               "3.1": "Y", "4.1": "N", "4.2": "N", "4.3": "N", "5.1": "NI", "5.2": "N",
+               "5.3": "N"}  # fmt: skip
+    own = judge(inst, answers)
+    assert own.overall == "some concerns"
+    index = build_report(tmp_path, appraisals={"berry2019": own}, trial=None)
+    tree = lxml_html.parse(str(index))
+    (cell,) = tree.xpath(
+        "//table[@data-grouping='route']//tr[@data-study='berry2019']/td[@class='rob']"
+    )
+    text = " ".join(cell.text_content().split())
+    assert text.startswith(own.overall) and inst.name in text and "Blume" not in text
+    (other,) = tree.xpath(
+        "//table[@data-grouping='route']//tr[@data-study='kim2014']/td[@class='rob']"
+    )
+    assert other.text_content().strip() == "not appraised"

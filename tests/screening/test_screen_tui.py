@@ -4,6 +4,9 @@ every decision lands in the store."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from alsreview import screening
 from alsreview.cli.screen_tui import ScreenApp
@@ -15,6 +18,16 @@ TITLES = [
     "Nasal effect of cetirizine and loratadine at 24 hours in patients with allergic rhinitis",
     "Safety of mesenchymal stem cells secreting neurotrophic factors in ALS",
 ]
+
+T = TypeVar("T")
+
+
+def run_apart(coro: Awaitable[T]) -> T:
+    """`asyncio.run` in a thread of its own: in the same pytest worker, Playwright's sync API
+    (tests/web) can leave an event loop running in the main thread, where asyncio.run
+    refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_keys_decide_undo_and_reasons(project):
@@ -44,7 +57,7 @@ def test_keys_decide_undo_and_reasons(project):
             await pilot.press("q")
         return seen
 
-    seen = asyncio.run(drive())
+    seen = run_apart(drive())
     assert seen[1] == seen[2]  # undo brought the same record back
     votes = {v.record_id: v for v in screening.visible_decisions(project, "ana", "title_abstract")}
     assert sorted(v.decision for v in votes.values()) == ["excluded", "included", "maybe"]
@@ -72,6 +85,6 @@ def test_full_text_exclusion_waits_for_a_reason(project):
             await pilot.pause()
             await pilot.press("q")
 
-    asyncio.run(drive())
+    run_apart(drive())
     (v,) = screening.visible_decisions(project, "ana", "full_text")
     assert (v.decision, v.reason) == ("excluded", "gene_therapy")

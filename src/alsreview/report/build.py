@@ -71,7 +71,7 @@ def review_sections(
         es.overview_section(evidence, findings),
     ]
     sections += es.prisma_sections(evidence)
-    sections += es.studies_sections(evidence)
+    sections += es.studies_sections(evidence, appraisals)
     from alsreview.report.robvis import appraisal_section
 
     sections.append(appraisal_section(evidence, synthesis=synthesis))

@@ -8,6 +8,7 @@ figures come from `report/figures.py` and `report/prisma.py`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from alsreview.evidence.integrity import Finding
@@ -268,7 +269,39 @@ def _patients_text(members: list[Study]) -> str:
     return text
 
 
-def study_row(s: Study) -> JSONDict:
+def rob_cell(evidence: EvidenceBase, appraisal: Any) -> JSONDict:
+    """The risk-of-bias cell of a study: its overall judgement, the tool and who judged.
+
+    `appraisal`: an `appraisal.Appraisal`, a published appraisal (`appraisal.bundled`, whose
+    overall may be every word the paper allows), a judgement word, or None (not appraised)."""
+    from alsreview.appraisal.instrument import load_instrument
+
+    if appraisal is None:
+        return {"text": "not appraised", "missing": True, "note": ""}
+    if isinstance(appraisal, str):
+        return {"text": appraisal, "missing": False, "note": ""}
+    overall = getattr(appraisal, "overall", appraisal)
+    words = [overall] if isinstance(overall, str) else [str(w) for w in overall]
+    tool = getattr(appraisal, "tool", None)
+    parts = []
+    if tool:
+        try:
+            parts.append(load_instrument(tool).name)
+        except Exception:  # an unknown tool id is shown as it is
+            parts.append(str(tool))
+    cites = sorted({str(x).split(":")[0] for x in getattr(appraisal, "from_", [])})
+    for key in cites:
+        src = evidence.sources.get(key)
+        who = src.authors.split(",")[0].split()[0] + " et al." if src else key
+        parts.append(f"{who} {src.year}" if src else who)
+    if len(words) > 1:
+        parts.append(
+            "the paper prints no per-study judgement, only that each was " + " or ".join(words)
+        )
+    return {"text": " or ".join(words), "missing": False, "note": "; ".join(parts)}
+
+
+def study_row(s: Study, rob: JSONDict | None = None) -> JSONDict:
     dose = s.dose
     total = s.total_dose
     sched = s.schedule
@@ -302,11 +335,19 @@ def study_row(s: Study) -> JSONDict:
         "route": cell(s.routes, route_of(s)),
         "route_detail": s.route_detail.value if s.route_detail else "",
         "country": cell(s.country),
+        "rob": rob or {"text": "not appraised", "missing": True, "note": ""},
     }
 
 
-def studies_sections(evidence: EvidenceBase) -> list[Section]:
+def studies_sections(
+    evidence: EvidenceBase, appraisals: Mapping[str, Any] | None = None
+) -> list[Section]:
+    """The included-studies tables by cell type and by route; `appraisals` (study id ->
+    appraisal, see `rob_cell`) fill the risk-of-bias column, None = not appraised."""
     from alsreview.report.figures import studies_by_cell_and_route
+
+    apps = appraisals or {}
+    robs = {s.id: rob_cell(evidence, apps.get(s.id)) for s in evidence.studies}
 
     tax = load_taxonomy()
     out = []
@@ -318,7 +359,7 @@ def studies_sections(evidence: EvidenceBase) -> list[Section]:
                 if by == "cell" and name in tax.cell_types
                 else name,
                 "patients": _patients_text(members),
-                "rows": [study_row(s) for s in members],
+                "rows": [study_row(s, robs[s.id]) for s in members],
             }
             for name, members in grouped(evidence.studies, by)
         ]
