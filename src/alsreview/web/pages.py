@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, TypeAlias, TypedDict
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi.datastructures import FormData
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
-from starlette.datastructures import UploadFile as StarletteUpload
 
 from alsreview.errors import AlsreviewError
 from alsreview.store.enums import Stage
@@ -39,8 +39,8 @@ if TYPE_CHECKING:  # the library's own types, imported lazily at run time like t
 
 #: what a template is given: names to values of any kind (records, results, form state)
 Context: TypeAlias = dict[str, object]
-#: a submitted form (`await request.form()`) or query string, as Starlette parses it
-FormFields: TypeAlias = Mapping[str, str | StarletteUpload]
+#: a submitted form (`await request.form()`: text or files) or a query string / plain dict
+FormFields: TypeAlias = FormData | Mapping[str, str]
 #: maps a problem's location (after ``PATH.<i>.``) and its message to a form field
 FieldOf: TypeAlias = Callable[[str, str], str | None]
 
