@@ -28,7 +28,7 @@ def create_app(
     max_upload_bytes: int = 50 * 1024 * 1024,
 ) -> FastAPI:
     """An app serving `project`.  `secure_cookies`: mark cookies Secure (behind TLS)."""
-    from alsreview.web import api, pages
+    from alsreview.web import api, consensus, pages
 
     app = FastAPI(
         title="alsreview",
@@ -41,7 +41,7 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.limiter = limiter or LoginLimiter(project)
     app.state.max_upload_bytes = max_upload_bytes
-    app.state.routers = (api.router, pages.router)  # every route is in one of these
+    app.state.routers = (api.router, pages.router, consensus.router)  # every route is here
     for router in app.state.routers:
         app.include_router(router)
     static = resources.files("alsreview.web").joinpath("static")
