@@ -5,10 +5,8 @@ the agreement's ``level`` is a percentage like everywhere else in the package.""
 
 from __future__ import annotations
 
-import json
-
-import pandas as pd
 import pytest
+from tests.appraisal.test_results_api import notebook_view
 
 from alsreview.errors import ValidationError
 from alsreview.screening.agreement import (
@@ -19,16 +17,6 @@ from alsreview.screening.agreement import (
 )
 from alsreview.screening.simulate import JSON_KEYS, simulate
 from alsreview.screening.stopping import recommend
-
-
-def notebook_view(res) -> pd.DataFrame:
-    assert repr(res) == res.summary()
-    frame = res.summary_frame()
-    assert isinstance(frame, pd.DataFrame) and len(frame) > 0
-    html = res._repr_html_()
-    assert "<table" in html and html.count("<tr") == len(frame) + 1
-    json.dumps(res.to_dict())
-    return frame
 
 
 def test_two_rater_agreement_dict_and_frame():
