@@ -31,7 +31,7 @@ def create_app(
     """An app serving `project`.  `secure_cookies`: mark cookies Secure (behind TLS).
     `requests_per_connection`: close a keep-alive connection after that many requests
     (`_SpreadConnections`; `alsreview serve` sets it when it runs several workers)."""
-    from alsreview.web import api, pages
+    from alsreview.web import api, consensus, pages
 
     app = FastAPI(
         title="alsreview",
@@ -44,7 +44,7 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.limiter = limiter or LoginLimiter(project)
     app.state.max_upload_bytes = max_upload_bytes
-    app.state.routers = (api.router, pages.router)  # every route is in one of these
+    app.state.routers = (api.router, pages.router, consensus.router)  # every route is here
     for router in app.state.routers:
         app.include_router(router)
     static = resources.files("alsreview.web").joinpath("static")
