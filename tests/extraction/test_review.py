@@ -70,6 +70,11 @@ def test_two_reviewers_compare_and_consensus(included):
     assert {d.field for d in cmp.disagreements} == {"patients_analysed"}
     assert len(cmp.fields) == 7
 
+    # what a consensus must resolve: exactly the fields make_consensus refuses without help
+    reviewers, open_ = rv.open_fields(p, "sykova2017")
+    assert reviewers == ["ann", "bob"] and [o.field.path for o in open_] == ["patients_analysed"]
+    assert {r: v["value"] for r, v in open_[0].values.items()} == {"ann": 23, "bob": 26}
+    assert [(d.a, d.b, d.agree) for d in open_[0].differences] == [(23, 26, False)]
     with pytest.raises(ValidationError, match=r"patients_analysed disagrees \(ann: 23; bob: 26\)"):
         rv.make_consensus(p, "sykova2017")
     assert not [e for e in xs.current_extractions(p, "sykova2017") if e.kind == "consensus"]
