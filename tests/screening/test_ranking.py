@@ -123,9 +123,7 @@ def test_embedding_ridge_is_fused_by_z_scores(antihistamines):
     assert abs(s.mean()) < 1e-9
     # an embedding that encodes the label outranks the text for every unscreened record
     oracle = np.column_stack([y, 1 - y]).astype(float)
-    s2, _ = Ranker(texts, embeddings=oracle, embedding_weight=50.0).scores(
-        screened, y[screened]
-    )
+    s2, _ = Ranker(texts, embeddings=oracle, embedding_weight=50.0).scores(screened, y[screened])
     todo = np.setdiff1d(np.arange(len(y)), screened)
     assert s2[todo][y[todo] == 1].min() > s2[todo][y[todo] == 0].max()
     # weight 0 is the text model alone

