@@ -56,6 +56,8 @@ def test_extraction_page_shows_the_disagreements_side_by_side_escaped(dual, logi
     assert 'value="take:rita"' in page and 'value="take:ravi"' in page
     index = login("olivia").get("/consensus").text
     assert 'href="/consensus/extraction/r1"' in index and "not yet" in index
+    assert '<a href="/consensus">Record a consensus</a>' in login("olivia").get("/").text
+    assert 'href="/consensus"' not in login("rita").get("/").text  # neither nav nor dashboard
 
 
 def test_extraction_consensus_through_the_form(dual, login):
