@@ -67,23 +67,25 @@ def _refresh(project: Project, stage: str) -> _Stage:
     res_q = select(r).where(Resolution.stage == stage).order_by(Resolution.id)
     count_votes = select(func.count()).select_from(d).where(DecisionRow.stage == stage)
     count_res = select(func.count()).select_from(r).where(Resolution.stage == stage)
+    prefix = f"screening.{stage}."
+
+    def setting(key: str):  # a scalar subquery: NULL when unset
+        return select(Meta.value).where(Meta.key == prefix + key).scalar_subquery()
+
+    # after the new rows (the guard), in one round trip: both counts and both settings
+    counts_q = select(
+        count_votes.scalar_subquery(),
+        count_res.scalar_subquery(),
+        setting("reviewers_required"),
+        setting("unblinded"),
+    )
     with project.session() as s:
         conn = s.connection()
         new_votes = conn.execute(votes_q.where(DecisionRow.id > st.max_vote)).all()
-        n_votes = conn.execute(count_votes).scalar_one()
         new_res = conn.execute(res_q.where(Resolution.id > st.max_res)).all()
-        n_res = conn.execute(count_res).scalar_one()
-        prefix = f"screening.{stage}."
-        meta = dict(
-            conn.execute(
-                select(Meta.key, Meta.value).where(
-                    Meta.key.in_([prefix + "reviewers_required", prefix + "unblinded"])
-                )
-            ).all()
-        )
-        value = meta.get(prefix + "reviewers_required")
+        n_votes, n_res, value, unblinded = conn.execute(counts_q).one()
         required = int(value) if value else 1
-        st.unblinded = bool(meta.get(prefix + "unblinded"))
+        st.unblinded = bool(unblinded)
         touched: set[int] = set()
         if n_votes != st.n_votes + len(new_votes):  # a row at or below max_vote came late
             new_votes = conn.execute(votes_q).all()
@@ -128,15 +130,19 @@ class StageSnapshot:
     statuses: dict[int, RecordStatus]
     required: int
     unblinded: bool
+    _own: dict[str, dict[int, Vote]] = field(default_factory=dict, compare=False, repr=False)
 
     def own_votes(self, reviewer: str) -> dict[int, Vote]:
-        """record id -> this reviewer's current vote."""
-        out = {}
-        for rid, st in self.statuses.items():
-            for v in st.votes:
-                if v.reviewer == reviewer:
-                    out[rid] = v
-        return out
+        """record id -> this reviewer's current vote (worked out once per snapshot)."""
+        out = self._own.get(reviewer)
+        if out is None:
+            out = {}
+            for rid, st in self.statuses.items():
+                for v in st.votes:
+                    if v.reviewer == reviewer:
+                        out[rid] = v
+            self._own[reviewer] = out
+        return dict(out)
 
 
 def snapshot(project: Project, stage: str) -> StageSnapshot:
