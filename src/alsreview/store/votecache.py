@@ -12,6 +12,10 @@ needs the rows above M, plus a guard for rows at or below M that became visible 
 after a larger one was read).  The guard: the stage's row count must equal the rows held
 plus the rows read; if it does not, the stage is read again whole.  The count is taken
 after the new rows, so a row committing in between also forces a full read (never a miss).
+Resolutions are rare: when their count equals the rows held, none is read (equal counts
+of an insert-only table mean the same rows); otherwise new rows, then the count again.
+Per refresh: 2 statements (new votes; both counts and the stage's settings), 4 when a
+resolution was added.
 """
 
 from __future__ import annotations
@@ -72,7 +76,7 @@ def _refresh(project: Project, stage: str) -> _Stage:
     def setting(key: str):  # a scalar subquery: NULL when unset
         return select(Meta.value).where(Meta.key == prefix + key).scalar_subquery()
 
-    # after the new rows (the guard), in one round trip: both counts and both settings
+    # after the new votes (the guard), in one round trip: both counts and both settings
     counts_q = select(
         count_votes.scalar_subquery(),
         count_res.scalar_subquery(),
@@ -82,8 +86,12 @@ def _refresh(project: Project, stage: str) -> _Stage:
     with project.session() as s:
         conn = s.connection()
         new_votes = conn.execute(votes_q.where(DecisionRow.id > st.max_vote)).all()
-        new_res = conn.execute(res_q.where(Resolution.id > st.max_res)).all()
         n_votes, n_res, value, unblinded = conn.execute(counts_q).one()
+        if n_res == st.n_res:  # the rows held are all there are (rows are never deleted)
+            new_res = []
+        else:  # rare (a resolution): read the new ones, then count again for the guard
+            new_res = conn.execute(res_q.where(Resolution.id > st.max_res)).all()
+            n_res = conn.execute(count_res).scalar_one()
         required = int(value) if value else 1
         st.unblinded = bool(unblinded)
         touched: set[int] = set()
