@@ -12,20 +12,28 @@ needs the rows above M, plus a guard for rows at or below M that became visible 
 after a larger one was read).  The guard: the stage's row count must equal the rows held
 plus the rows read; if it does not, the stage is read again whole.  The count is taken
 after the new rows, so a row committing in between also forces a full read (never a miss).
+Resolutions are rare: when their count equals the rows held, none is read (equal counts
+of an insert-only table mean the same rows); otherwise new rows, then the count again.
+Per refresh: 2 statements (new votes; both counts and the stage's settings), 4 when a
+resolution was added.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
 
 from alsreview.store.models import DecisionRow, Meta, Resolution
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
     from alsreview.store.decisions import RecordStatus, ResolutionRow, Vote
     from alsreview.store.project import Project
 
@@ -72,7 +80,7 @@ def _refresh(project: Project, stage: str) -> _Stage:
     def setting(key: str):  # a scalar subquery: NULL when unset
         return select(Meta.value).where(Meta.key == prefix + key).scalar_subquery()
 
-    # after the new rows (the guard), in one round trip: both counts and both settings
+    # after the new votes (the guard), in one round trip: both counts and both settings
     counts_q = select(
         count_votes.scalar_subquery(),
         count_res.scalar_subquery(),
@@ -81,9 +89,13 @@ def _refresh(project: Project, stage: str) -> _Stage:
     )
     with project.session() as s:
         conn = s.connection()
-        new_votes = conn.execute(votes_q.where(DecisionRow.id > st.max_vote)).all()
-        new_res = conn.execute(res_q.where(Resolution.id > st.max_res)).all()
+        new_votes: Sequence[Any] = conn.execute(votes_q.where(DecisionRow.id > st.max_vote)).all()
         n_votes, n_res, value, unblinded = conn.execute(counts_q).one()
+        if n_res == st.n_res:  # the rows held are all there are (rows are never deleted)
+            new_res: Sequence[Any] = []
+        else:  # rare (a resolution): read the new ones, then count again for the guard
+            new_res = conn.execute(res_q.where(Resolution.id > st.max_res)).all()
+            n_res = conn.execute(count_res).scalar_one()
         required = int(value) if value else 1
         st.unblinded = bool(unblinded)
         touched: set[int] = set()
