@@ -27,6 +27,11 @@ driver's output, e.g. by `--save-asreview DIR`) instead of running ASReview agai
 fast development loop; the table then says so, and such a run is not a benchmark result.
 `--option name=value` passes a keyword option to `alsreview.screening.ranking.Ranker`
 (for measuring variants; the default model takes none).
+
+The default model fuses sentence embeddings (`ranking.default_embeddings`): they are
+computed once per record set before the jobs start (the CPU of that one-off step is
+printed apart; about 0 when the disk cache under $XDG_CACHE_HOME/alsreview already holds
+them) and read from the cache inside each alsreview job, outside its timed part.
 """
 
 from __future__ import annotations
