@@ -101,6 +101,25 @@ def test_two_reviewers_compare_and_consensus(included):
     assert len(xs.extraction_history(p, "sykova2017")) == 15
 
 
+def test_consensus_list_value_is_cited_like_set_field(included):
+    p, ids = included
+    rv.add_study(p, "sykova2017", [ids[0]])
+    ae = {"term": "headache", "serious": False, "n_events": 4, "from": ["Table 3"]}
+    for who, n in (("ann", 3), ("bob", 4)):
+        rv.set_field(p, "sykova2017", "safety.adverse_events", [ae | {"n_patients": n}],
+                     reviewer=who)  # fmt: skip
+    with pytest.raises(ValidationError, match="resolve each with --take"):
+        rv.make_consensus(p, "sykova2017")
+    bad = {"safety.adverse_events": [ae | {"n_patients": "three"}]}
+    with pytest.raises(ValidationError, match="n_patients") as refused:
+        rv.make_consensus(p, "sykova2017", values=bad)
+    assert "resolve each" not in str(refused.value)  # nothing unresolved: no hint
+    good = {"safety.adverse_events": [ae | {"n_patients": 3}]}
+    result = rv.make_consensus(p, "sykova2017", values=good)
+    (saved,) = result.data["safety"]["adverse_events"]
+    assert saved["from"] == ["sykova2017: Table 3"] and saved["n_patients"] == 3
+
+
 def test_invalid_values_refused_before_storing(included):
     p, ids = included
     rv.add_study(p, "sykova2017", [ids[0]])

@@ -76,6 +76,10 @@ XSS_NOTE = '<img src=x onerror="window.__xss=3">'
 
 @pytest.fixture
 def dual(project):
+    return fill_dual(project)
+
+
+def fill_dual(project):
     """Study r1 (record 1) extracted by rita and ravi: they agree on the design and differ
     on patients analysed (23 vs 26) and on the cell type (ravi's note has markup in it); both
     appraised it with JBI quasi-experimental: rita all "yes", ravi "no" on item 3."""

@@ -5,6 +5,8 @@ write, reviewers' text escaped."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tests.web.conftest import XSS_NOTE, consensus_of
 
@@ -56,6 +58,8 @@ def test_extraction_page_shows_the_disagreements_side_by_side_escaped(dual, logi
     assert 'value="take:rita"' in page and 'value="take:ravi"' in page
     index = login("olivia").get("/consensus").text
     assert 'href="/consensus/extraction/r1"' in index and "not yet" in index
+    assert '<a href="/consensus">Record a consensus</a>' in login("olivia").get("/").text
+    assert 'href="/consensus"' not in login("rita").get("/").text  # neither nav nor dashboard
 
 
 def test_extraction_consensus_through_the_form(dual, login):
@@ -139,3 +143,34 @@ def test_appraisal_adopt_through_the_api(dual, login):
     r = olivia.post("/api/consensus/appraisal", json=body | {"adopt": "rita"})
     assert r.status_code == 201 and r.json()["overall"] == "low"
     assert current_judgements(dual, "jbi-quasi").overall() == {"r1": "low"}
+
+
+def test_a_list_field_takes_an_agreed_json_list(dual, login):
+    """Adverse events (a list field): rita counted 3 patients with headache, ravi 4; the
+    owner types the agreed list, checked by the evidence model as `extract set` checks it."""
+    from alsreview.extraction import review as rv
+
+    ae = {"term": "post-lumbar puncture headache", "serious": False, "severity": "mild",
+          "n_events": 4, "from": ["Table 3"]}  # fmt: skip
+    for who, n in (("rita", 3), ("ravi", 4)):
+        rv.set_field(dual, "r1", "safety.adverse_events", [ae | {"n_patients": n}], reviewer=who)
+    olivia = login("olivia")
+    page = olivia.get("/consensus/extraction/r1").text
+    assert "<legend>safety.adverse_events</legend>" in page
+    assert "safety.adverse_events[post-lumbar puncture headache].n_patients: 3 vs 4" in page
+    form = {"choice:patients_analysed": "take:rita", "choice:cell_type": "take:rita",
+            "choice:safety.adverse_events": "value",
+            "value:safety.adverse_events": "3 patients"}  # fmt: skip
+    r = olivia.post("/consensus/extraction/r1", data=form)
+    assert r.status_code == 422
+    assert "safety.adverse_events: the agreed value must be a JSON list" in r.text
+    assert consensus_of(dual) is None
+    bad = json.dumps([ae | {"n_patients": "three"}])
+    r = olivia.post("/consensus/extraction/r1", data=form | {"value:safety.adverse_events": bad})
+    assert r.status_code == 422 and "n_patients" in r.text and consensus_of(dual) is None
+    good = json.dumps([ae | {"n_patients": 3, "note": "Table 3 counts patients, text events"}])
+    r = olivia.post("/consensus/extraction/r1", data=form | {"value:safety.adverse_events": good},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    (saved_ae,) = consensus_of(dual).data["safety"]["adverse_events"]
+    assert saved_ae["n_patients"] == 3 and saved_ae["from"] == ["r1: Table 3"]

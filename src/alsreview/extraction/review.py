@@ -305,6 +305,7 @@ def make_consensus(
     agreed: list[str] = []
     resolved: dict[str, str] = {}
     problems: list[Problem] = []
+    unresolved = False
     for f in fields:
         present = [r for r in reviewers if get_path(mine[r], f.path) is not None]
         if f.path in values:
@@ -312,6 +313,8 @@ def make_consensus(
             if v is not None:
                 if f.is_fact and isinstance(v, dict):
                     v = {**v, "from": [_cite(study_id, p) for p in v.get("from", [])]}
+                elif isinstance(v, list):  # outcomes, adverse events: cited as set_field does
+                    v = [_cited(study_id, x) for x in v]
                 problems += check_field(f.path, v, f"{study_id}: ")
                 data = set_path(data, f.path, v)
             resolved[f.path] = "value given"
@@ -327,13 +330,16 @@ def make_consensus(
                 f"{r}: {json.dumps(_fact_value(get_path(mine[r], f.path)))}" for r in reviewers
             )
             problems.append(Problem(f"{f.path} disagrees ({shown})", column=f"{study_id}"))
+            unresolved = True
             continue
         data = set_path(data, f.path, _merged(f, [get_path(mine[r], f.path) for r in reviewers]))
         agreed.append(f.path)
     if problems:
-        raise ValidationError(
-            [*problems, Problem("resolve each with --take FIELD=REVIEWER or --value FIELD=JSON")]
-        )
+        if unresolved:
+            problems.append(
+                Problem("resolve each with --take FIELD=REVIEWER or --value FIELD=JSON")
+            )
+        raise ValidationError(problems)
     xs.save_extraction(
         project,
         study_id,

@@ -22,14 +22,18 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
 
 from alsreview.store.models import DecisionRow, Meta, Resolution
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
     from alsreview.store.decisions import RecordStatus, ResolutionRow, Vote
     from alsreview.store.project import Project
 
@@ -85,10 +89,10 @@ def _refresh(project: Project, stage: str) -> _Stage:
     )
     with project.session() as s:
         conn = s.connection()
-        new_votes = conn.execute(votes_q.where(DecisionRow.id > st.max_vote)).all()
+        new_votes: Sequence[Any] = conn.execute(votes_q.where(DecisionRow.id > st.max_vote)).all()
         n_votes, n_res, value, unblinded = conn.execute(counts_q).one()
         if n_res == st.n_res:  # the rows held are all there are (rows are never deleted)
-            new_res = []
+            new_res: Sequence[Any] = []
         else:  # rare (a resolution): read the new ones, then count again for the guard
             new_res = conn.execute(res_q.where(Resolution.id > st.max_res)).all()
             n_res = conn.execute(count_res).scalar_one()
