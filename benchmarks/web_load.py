@@ -9,7 +9,8 @@ first 2000 titled rows of Cohen_2006_BetaBlockers.csv from ../shared/data/screen
 that 8 fast reviewers do not run out within 60 s with two votes per record), eight reviewer
 accounts and dual screening (two votes settle a record).  `alsreview serve` runs in its
 own process (its default worker count unless `--workers`) on loopback.  This process runs
-eight reviewers, one thread and one keep-alive HTTP connection each, that log in and
+eight reviewers, one thread and one keep-alive HTTP connection each (`http.client`,
+cookies and the CSRF header handled as a browser's script does), that log in and
 repeat GET /api/records/next (the active-learning ranking, refitted on the reviewer's own
 labels) -> POST /api/decisions (the data set's label as the decision):
 
@@ -33,6 +34,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import http.client
+import http.cookies
+import json
 import os
 import platform
 import socket
@@ -120,6 +124,7 @@ def start_server(
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
+            wait_until_idle(proc.pid, deadline)
             return proc, time.perf_counter() - t0
         except httpx.TransportError:
             if proc.poll() is not None:
@@ -127,6 +132,81 @@ def start_server(
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("server did not start")
+
+
+def database_backends_cpu(database: str | None) -> float:
+    """CPU seconds used so far by the PostgreSQL backend processes serving `database`
+    (their command line names it; Linux); 0 for SQLite (it runs inside the server)."""
+    if not database:
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if database.encode() not in (entry / "cmdline").read_bytes():
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def wait_until_idle(pid: int, deadline: float) -> None:
+    """Wait until the server's processes stop using CPU: the first worker answering does
+    not mean the others are ready (each builds the ranking features first), and a worker
+    that starts late gets no connection of the reviewers, who keep theirs open."""
+    before = process_tree_cpu(pid)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = process_tree_cpu(pid)
+        if now - before < 0.05:
+            return
+        before = now
+
+
+def connections_per_worker(server_pid: int, port: int) -> list[int]:
+    """Established client connections to `port` held by each worker process of the server
+    (Linux /proc): uvicorn's workers share one listening socket, and a reviewer's
+    keep-alive connection stays with the worker that accepted it."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if f[3] == "01" and int(f[1].rsplit(":", 1)[1], 16) == port:
+                established.add(f[9])  # inode
+    counts = []
+    for child in sorted(_children(server_pid)):
+        n = 0
+        try:
+            for fd in Path(f"/proc/{child}/fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:[") and target[8:-1] in established:
+                    n += 1
+        except OSError:
+            continue
+        if n or "spawn_main" in Path(f"/proc/{child}/cmdline").read_text(errors="replace"):
+            counts.append(n)
+    return counts
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return out
 
 
 def process_tree_cpu(pid: int) -> float:
@@ -174,14 +254,16 @@ class Reviewer(threading.Thread):
         self.finished = False
 
     def run(self) -> None:
-        import httpx
-
-        with httpx.Client(base_url=self.base, timeout=30) as c:
-            r = c.post(
-                "/api/login", json={"username": self.name, "password": f"{self.name}-password"}
+        c = Browser(self.base)
+        try:
+            status, body = c.request(
+                "POST",
+                "/api/login",
+                {"username": self.name, "password": f"{self.name}-password"},
             )
-            r.raise_for_status()
-            headers = {"X-CSRF-Token": r.json()["csrf_token"]}
+            if status != 200:
+                raise RuntimeError(f"{self.name}: login {status} {body[:200]!r}")
+            csrf = json.loads(body)["csrf_token"]
             start = time.monotonic() + self.offset
             cycle = 0
             while True:
@@ -192,27 +274,69 @@ class Reviewer(threading.Thread):
                     break
                 cycle += 1
                 t0 = time.perf_counter()
-                r = c.get("/api/records/next", params={"stage": "title_abstract"})
+                status, body = c.request("GET", "/api/records/next?stage=title_abstract")
                 self.next_ms.append((time.perf_counter() - t0) * 1000)
-                if r.status_code == 204:
+                if status == 204:
                     self.finished = True
                     break
-                if r.status_code != 200:
-                    self.errors.append(f"next {r.status_code} {r.text[:200]}")
+                if status != 200:
+                    self.errors.append(f"next {status} {body[:200]!r}")
                     continue
-                rid = r.json()["id"]  # a fresh project: store ids follow the file's rows
-                body = {
+                rid = json.loads(body)["id"]  # a fresh project: ids follow the file's rows
+                decision = {
                     "record_id": rid,
                     "stage": "title_abstract",
                     "decision": "include" if self.labels.get(rid) else "exclude",
                 }
                 t0 = time.perf_counter()
-                r = c.post("/api/decisions", json=body, headers=headers)
+                status, body = c.request("POST", "/api/decisions", decision, csrf=csrf)
                 self.post_ms.append((time.perf_counter() - t0) * 1000)
-                if r.status_code == 201:
+                if status == 201:
                     self.posted.append(rid)
                 else:
-                    self.errors.append(f"decision {r.status_code} {r.text[:200]}")
+                    self.errors.append(f"decision {status} {body[:200]!r}")
+        finally:
+            c.close()
+
+
+class Browser:
+    """A minimal HTTP/1.1 client on one keep-alive connection that keeps its cookies and
+    sends JSON, like the web pages' scripts: the standard library's `http.client`, which
+    costs the benchmark process far less CPU per request than httpx (the client shares
+    the machine's two cores with the server it measures)."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.split("://", 1)[1].rsplit(":", 1)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        self.cookies: dict[str, str] = {}
+        self.last = time.monotonic()
+
+    def request(
+        self, method: str, path: str, body: dict | None = None, csrf: str | None = None
+    ) -> tuple[int, bytes]:
+        headers = {"Accept": "application/json"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if csrf is not None:
+            headers["X-CSRF-Token"] = csrf
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if time.monotonic() - self.last > 4:  # uvicorn closes connections idle for 5 s
+            self.conn.close()  # (http.client reconnects on the next request)
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        payload = response.read()
+        self.last = time.monotonic()
+        for value in response.headers.get_all("set-cookie") or []:
+            jar = http.cookies.SimpleCookie(value)
+            for name, morsel in jar.items():
+                self.cookies[name] = morsel.value
+        return response.status, payload
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def pct(values: list[float], p: float) -> float:
@@ -320,13 +444,19 @@ def run_backend(
                 for i, n in enumerate(names)
             ]
             cpu0 = process_tree_cpu(server.pid)
+            db_cpu0 = database_backends_cpu(url and name)
+            client_cpu0 = time.process_time()
             t0 = time.perf_counter()
             for r in reviewers:
                 r.start()
+            time.sleep(min(seconds / 2, 10))
+            split = connections_per_worker(server.pid, port)
             for r in reviewers:
                 r.join()
             elapsed = time.perf_counter() - t0
             server_cpu = process_tree_cpu(server.pid) - cpu0
+            client_cpu = time.process_time() - client_cpu0
+            db_cpu = database_backends_cpu(url and name) - db_cpu0
             load = f"{load_before} / {loadavg()}"
         finally:
             server.terminate()
@@ -355,6 +485,8 @@ def run_backend(
         "post_p95": pct(post_ms, 95),
         "post_max": max(post_ms, default=float("nan")),
         "server_cpu_ms": server_cpu / max(posted, 1) * 1000,
+        "db_cpu_ms": db_cpu / max(posted, 1) * 1000,
+        "client_cpu_ms": client_cpu / max(posted, 1) * 1000,
         "cpu_next": cpu_next,
         "cpu_post": cpu_post,
         "startup": startup,
@@ -364,24 +496,27 @@ def run_backend(
         "integrity": integrity,
         "load": load,
         "reviewers": len(names),
+        "split": split,
     }
 
 
 HEADER = (
-    "| backend | mode | server workers | reviewers | decisions | decisions/s "
+    "| backend | mode | server workers (connections each) | reviewers | decisions | decisions/s "
     "| next p50 / p95 / max (ms) | post p50 / p95 / max (ms) "
-    "| server CPU per decision (ms) | in-process CPU next / post (ms) "
+    "| CPU per decision: server / PostgreSQL / client (ms) | in-process CPU next / post (ms) "
     "| errors | lost or duplicated | load avg start / end |"
 )
 
 
 def row(r: dict) -> str:
     return (
-        f"| {r['backend']} | {r['mode']} | {r['workers']} | {r['reviewers']} "
+        f"| {r['backend']} | {r['mode']} | {r['workers']} ({'/'.join(map(str, r['split']))}) "
+        f"| {r['reviewers']} "
         f"| {r['decisions']} in {r['seconds']:.0f} s | {r['throughput']:.1f} "
         f"| {r['next_p50']:.0f} / {r['next_p95']:.0f} / {r['next_max']:.0f} "
         f"| {r['post_p50']:.0f} / {r['post_p95']:.0f} / {r['post_max']:.0f} "
-        f"| {r['server_cpu_ms']:.1f} | {r['cpu_next']:.1f} / {r['cpu_post']:.1f} "
+        f"| {r['server_cpu_ms']:.1f} / {r['db_cpu_ms']:.1f} / {r['client_cpu_ms']:.1f} "
+        f"| {r['cpu_next']:.1f} / {r['cpu_post']:.1f} "
         f"| {r['errors']} | {r['integrity']} | {r['load']} |"
     )
 

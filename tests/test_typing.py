@@ -49,9 +49,6 @@ ALLOWED = {
     "alsreview.store.appraisals:save_appraisal": "the AppraisalRow fields by name",
     "alsreview.store.records:raw_data": "a SQLAlchemy column expression",
     "alsreview.store.records:decode_records": "SQLAlchemy result rows (id, JSON text)",
-    # FastAPI pages (helper `web` rebuilds the extraction form this session): template
-    # contexts and form data, to move to JSONDict once that lands
-    "alsreview.web.pages:": "web pages under change this session (issue 14)",
 }
 
 

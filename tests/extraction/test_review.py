@@ -70,6 +70,11 @@ def test_two_reviewers_compare_and_consensus(included):
     assert {d.field for d in cmp.disagreements} == {"patients_analysed"}
     assert len(cmp.fields) == 7
 
+    # what a consensus must resolve: exactly the fields make_consensus refuses without help
+    reviewers, open_ = rv.open_fields(p, "sykova2017")
+    assert reviewers == ["ann", "bob"] and [o.field.path for o in open_] == ["patients_analysed"]
+    assert {r: v["value"] for r, v in open_[0].values.items()} == {"ann": 23, "bob": 26}
+    assert [(d.a, d.b, d.agree) for d in open_[0].differences] == [(23, 26, False)]
     with pytest.raises(ValidationError, match=r"patients_analysed disagrees \(ann: 23; bob: 26\)"):
         rv.make_consensus(p, "sykova2017")
     assert not [e for e in xs.current_extractions(p, "sykova2017") if e.kind == "consensus"]
@@ -94,6 +99,25 @@ def test_two_reviewers_compare_and_consensus(included):
     assert set_events[1].actor == "ann"
     # every save is a new version; nothing is updated in place
     assert len(xs.extraction_history(p, "sykova2017")) == 15
+
+
+def test_consensus_list_value_is_cited_like_set_field(included):
+    p, ids = included
+    rv.add_study(p, "sykova2017", [ids[0]])
+    ae = {"term": "headache", "serious": False, "n_events": 4, "from": ["Table 3"]}
+    for who, n in (("ann", 3), ("bob", 4)):
+        rv.set_field(p, "sykova2017", "safety.adverse_events", [ae | {"n_patients": n}],
+                     reviewer=who)  # fmt: skip
+    with pytest.raises(ValidationError, match="resolve each with --take"):
+        rv.make_consensus(p, "sykova2017")
+    bad = {"safety.adverse_events": [ae | {"n_patients": "three"}]}
+    with pytest.raises(ValidationError, match="n_patients") as refused:
+        rv.make_consensus(p, "sykova2017", values=bad)
+    assert "resolve each" not in str(refused.value)  # nothing unresolved: no hint
+    good = {"safety.adverse_events": [ae | {"n_patients": 3}]}
+    result = rv.make_consensus(p, "sykova2017", values=good)
+    (saved,) = result.data["safety"]["adverse_events"]
+    assert saved["from"] == ["sykova2017: Table 3"] and saved["n_patients"] == 3
 
 
 def test_invalid_values_refused_before_storing(included):

@@ -54,7 +54,7 @@ def test_kappa_standard_error_and_ci_match_sas_printout():
     r = cohen_kappa_table([[0, 4, 1], [0, 8, 0], [0, 1, 5]])
     assert (round(r.kappa, 4), round(r.se, 4)) == (0.4842, 0.1380)
     assert (round(r.ci_lower, 4), round(r.ci_upper, 4)) == (0.2137, 0.7547)
-    wider = cohen_kappa_table([[0, 4, 1], [0, 8, 0], [0, 1, 5]], level=0.99)
+    wider = cohen_kappa_table([[0, 4, 1], [0, 8, 0], [0, 1, 5]], level=99)
     assert wider.ci_lower < r.ci_lower and wider.ci_upper > r.ci_upper
 
 

@@ -55,3 +55,47 @@ def test_training_set_weights_included_records_against_all_exclusions(antihistam
     assert len(set(np.round(w[target == 0], 12).tolist())) == 1
     assert w[target == 1].sum() == pytest.approx(POSITIVE_WEIGHT * w[target == 0].sum())
     assert w.mean() == pytest.approx(1.0)
+
+
+def test_nearest_included_term_is_the_max_cosine_to_an_included_record(antihistamines):
+    texts, y = antihistamines
+    inc, exc = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    screened = np.concatenate([inc[:3], exc[:30]])
+    plain = Ranker(texts)
+    near = Ranker(texts, neighbour_weight=0.5)
+    s0, _ = plain.scores(screened, y[screened])
+    s1, src = near.scores(screened, y[screened])
+    assert src == "model" and "nearest-included" in near.name
+    # independent reference: dense cosine of the (unit-length) TF-IDF rows
+    dense = plain.X.toarray()
+    unit = dense / np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-300)
+    expected = (unit @ unit[inc[:3]].T).max(axis=1)
+    np.testing.assert_allclose(s1 - s0, 0.5 * expected, atol=1e-9)
+    # incremental: one more include updates the cache to what a fresh Ranker computes
+    more = np.append(screened, inc[3])
+    np.testing.assert_allclose(
+        near.nearest_included(inc[:4]), Ranker(texts).nearest_included(inc[:4]), atol=1e-12
+    )
+    # an include taken back (an undone decision): recomputed, not kept
+    np.testing.assert_allclose(
+        near.nearest_included(inc[1:3]), (unit @ unit[inc[1:3]].T).max(axis=1), atol=1e-9
+    )
+    assert near.scores(more, y[more])[1] == "model"
+
+
+def test_dense_block_joins_the_features_and_is_checked(antihistamines):
+    from alsreview.errors import ValidationError
+
+    texts, y = antihistamines
+    screened = np.concatenate([np.flatnonzero(y == 1)[:2], np.flatnonzero(y == 0)[:10]])
+    with pytest.raises(ValidationError, match="one row per text"):
+        Ranker(texts, dense=np.zeros((len(texts) - 1, 4)))
+    # a block that is the label itself: every included record outranks every excluded one
+    oracle = y.reshape(-1, 1).astype(float)
+    q = "antihistamine allergic rhinitis"
+    r = Ranker(texts, dense=oracle, dense_weight=3.0, query=q)
+    assert r.X.shape[1] == Ranker(texts, query=q).X.shape[1] + 1
+    s, src = r.scores(screened, y[screened])
+    assert src == "model" and s[y == 1].min() > s[y == 0].max()
+    # before both classes are known the query still ranks (its dense part is zero)
+    assert r.scores([], [])[1] == "protocol"

@@ -130,6 +130,48 @@ def test_a_smaller_id_committed_late_is_not_missed(tmp_path, pg_url):
         project.close()
 
 
+def test_a_resolution_committed_late_is_not_missed(tmp_path, pg_url):
+    """The same for resolutions, which the cache reads only when their count changed: a
+    resolution holding a smaller id that commits after a larger one was read is found."""
+    from alsreview.store.models import Resolution
+
+    project = Project.create(tmp_path / "p", url=pg_url)
+    try:
+        project.import_records(records(3), source="t", label="t", dedup="none")
+        set_reviewers_required(project, STAGE, 2, store.owner(project))
+        for rid in (1, 2):
+            decide(project, "ann", rid, STAGE, "included")
+            decide(project, "bob", rid, STAGE, "excluded")
+        assert {st.status for st in store.record_statuses(project, STAGE).values()} == {"conflict"}
+        slow = Session(project.engine)
+        slow.begin()
+        slow_id = slow.execute(
+            insert(Resolution).returning(Resolution.id),
+            {
+                "record_id": 1,
+                "stage": STAGE,
+                "decision": "included",
+                "resolved_by": "cy",
+                "method": "third_reviewer",
+                "why": "fits",
+                "created_at": utcnow(),
+            },
+        ).scalar()
+        fast = store.insert_resolution(
+            project, 2, STAGE, "excluded", resolved_by="cy", method="third_reviewer", why="no"
+        )
+        assert slow_id < fast
+        assert store.record_statuses(project, STAGE)[1].status == "conflict"  # unseen yet
+        assert store.record_statuses(project, STAGE)[2].status == "resolved"
+        slow.commit()
+        slow.close()
+        assert store.record_statuses(project, STAGE)[1].status == "resolved"
+        assert store.record_statuses(project, STAGE) == fresh_statuses(project)
+        assert votecache.full_reads(project, STAGE) == 1
+    finally:
+        project.close()
+
+
 def test_two_processes_screening_at_once_stay_exact(tmp_path, backend):
     """Two `Project`s on one database (two server workers), four reviewers in threads
     taking the next record and deciding it: nobody is served a record they decided, every

@@ -70,6 +70,42 @@ def sample_records() -> list[Record]:
     ]
 
 
+# -- two reviewers' versions of one study, for the owner's consensus ----------------------
+XSS_NOTE = '<img src=x onerror="window.__xss=3">'
+
+
+@pytest.fixture
+def dual(project):
+    return fill_dual(project)
+
+
+def fill_dual(project):
+    """Study r1 (record 1) extracted by rita and ravi: they agree on the design and differ
+    on patients analysed (23 vs 26) and on the cell type (ravi's note has markup in it); both
+    appraised it with JBI quasi-experimental: rita all "yes", ravi "no" on item 3."""
+    from alsreview.appraisal.assessments import record_assessment
+    from alsreview.extraction import review as rv
+
+    rv.add_study(project, "r1", [1])
+    for who, analysed, cells in (("rita", 23, "BM-MSC"), ("ravi", 26, "WJ-MSC")):
+        rv.set_field(project, "r1", "design", rv.fact("single-arm", "Methods"), reviewer=who)
+        rv.set_field(project, "r1", "patients_analysed", rv.fact(analysed, "Table 2"),
+                     reviewer=who)  # fmt: skip
+        cell_type = rv.fact(cells, "Methods", XSS_NOTE if who == "ravi" else None)
+        rv.set_field(project, "r1", "cell_type", cell_type, reviewer=who)
+    for who, item3 in (("rita", "yes"), ("ravi", "no")):
+        answers = {str(i): "yes" for i in range(1, 10)} | {"3": item3}
+        record_assessment(project, "r1", "jbi-quasi", answers, reviewer=who)
+    return project
+
+
+def consensus_of(project, study="r1"):
+    from alsreview.store import extractions as xs
+
+    rows = [e for e in xs.current_extractions(project, study) if e.kind == "consensus"]
+    return rows[-1] if rows else None
+
+
 def make_project(path, url=None):
     from alsreview.store import Project
     from alsreview.web.accounts import add_user

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.web.conftest import Client, make_project
+from tests.web.conftest import Client, consensus_of, fill_dual, make_project
 
 pytestmark = pytest.mark.postgres
 
@@ -25,5 +25,27 @@ def test_blind_dual_screening_through_the_api_on_postgresql(tmp_path, pg_url):
         (conflict,) = ravi.get("/api/conflicts").json()
         assert conflict["record_id"] == rid and len(conflict["votes"]) == 2
         assert rita.get("/api/prisma").json()["screened"] == 5
+    finally:
+        project.close()
+
+
+def test_owner_consensus_through_the_api_on_postgresql(tmp_path, pg_url):
+    from alsreview.appraisal.assessments import current_judgements
+    from alsreview.web import create_app
+
+    project = fill_dual(make_project(tmp_path / "pg", url=pg_url))
+    try:
+        app = create_app(project)
+        rita, olivia = Client(app, "rita"), Client(app, "olivia")
+        assert rita.get("/api/consensus/extraction/r1").status_code == 403
+        got = olivia.get("/api/consensus/extraction/r1").json()
+        assert [o["field"] for o in got["open"]] == ["patients_analysed", "cell_type"]
+        body = {"take": {"patients_analysed": "ravi", "cell_type": "rita"}}
+        assert olivia.post("/api/consensus/extraction/r1", json=body).status_code == 201
+        saved = consensus_of(project)
+        assert saved.data["patients_analysed"]["value"] == 26 and saved.reviewer == "olivia"
+        body = {"study": "r1", "tool": "jbi-quasi", "adopt": "rita"}
+        assert olivia.post("/api/consensus/appraisal", json=body).status_code == 201
+        assert current_judgements(project, "jbi-quasi").overall() == {"r1": "low"}
     finally:
         project.close()

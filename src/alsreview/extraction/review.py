@@ -21,7 +21,12 @@ from typing import Any
 
 from alsreview.errors import Problem, StoreError, ValidationError
 from alsreview.evidence.model import EvidenceBase, SourcePaper, Study
-from alsreview.extraction.compare import Comparison, compare_extractions, compare_field
+from alsreview.extraction.compare import (
+    Comparison,
+    FieldComparison,
+    compare_extractions,
+    compare_field,
+)
 from alsreview.extraction.fields import (
     IDENTITY,
     Field,
@@ -218,6 +223,51 @@ def compare_study(project: Project, study_id: str, rel_tol: float = 1e-3) -> lis
 
 
 @dataclass(frozen=True)
+class OpenField:
+    """A field the reviewers' current extractions disagree on (or only some extracted): what
+    `make_consensus` needs resolved by `take` or `values`."""
+
+    field: Field
+    values: dict[str, JSONValue]  # reviewer -> their stored value (None: not extracted)
+    differences: tuple[FieldComparison, ...]  # the parts that differ, first reviewer vs each
+
+
+def _reviewer_extractions(project: Project, study_id: str) -> dict[str, JSONDict]:
+    xs.require_study(project, study_id)
+    return {
+        e.reviewer: e.data
+        for e in xs.current_extractions(project, study_id)
+        if e.kind == "reviewer"
+    }
+
+
+def _differences(f: Field, mine: dict[str, JSONDict]) -> tuple[FieldComparison, ...] | None:
+    """None when every reviewer has `f` and their values agree (or nobody has it); else the
+    parts that differ (empty when some reviewers left the field out)."""
+    reviewers = list(mine)
+    present = [r for r in reviewers if get_path(mine[r], f.path) is not None]
+    if not present:
+        return None
+    first = mine[reviewers[0]]
+    diffs = tuple(d for r in reviewers[1:] for d in compare_field(f, first, mine[r]) if not d.agree)
+    if diffs or (len(present) < len(reviewers) and len(reviewers) > 1):
+        return diffs
+    return None
+
+
+def open_fields(project: Project, study_id: str) -> tuple[list[str], list[OpenField]]:
+    """The reviewers who extracted the study, and the fields a consensus must resolve (the
+    ones `make_consensus` refuses without `take`/`values`), each with every reviewer's value."""
+    mine = _reviewer_extractions(project, study_id)
+    out = []
+    for f in review_fields(project):
+        diffs = _differences(f, mine)
+        if diffs is not None:
+            out.append(OpenField(f, {r: get_path(d, f.path) for r, d in mine.items()}, diffs))
+    return list(mine), out
+
+
+@dataclass(frozen=True)
 class ConsensusResult:
     study_id: str
     data: JSONDict
@@ -238,13 +288,8 @@ def make_consensus(
     (field -> the agreed Fact, or None to leave it out).  Unresolved fields: ValidationError
     listing each with both values, and nothing is saved."""
     take, values = dict(take or {}), dict(values or {})
-    xs.require_study(project, study_id)
+    mine = _reviewer_extractions(project, study_id)
     fields = review_fields(project)
-    mine = {
-        e.reviewer: e.data
-        for e in xs.current_extractions(project, study_id)
-        if e.kind == "reviewer"
-    }
     if not mine:
         raise StoreError(f"study {study_id}: no reviewer has extracted it yet")
     for fname, reviewer in take.items():
@@ -260,6 +305,7 @@ def make_consensus(
     agreed: list[str] = []
     resolved: dict[str, str] = {}
     problems: list[Problem] = []
+    unresolved = False
     for f in fields:
         present = [r for r in reviewers if get_path(mine[r], f.path) is not None]
         if f.path in values:
@@ -267,6 +313,8 @@ def make_consensus(
             if v is not None:
                 if f.is_fact and isinstance(v, dict):
                     v = {**v, "from": [_cite(study_id, p) for p in v.get("from", [])]}
+                elif isinstance(v, list):  # outcomes, adverse events: cited as set_field does
+                    v = [_cited(study_id, x) for x in v]
                 problems += check_field(f.path, v, f"{study_id}: ")
                 data = set_path(data, f.path, v)
             resolved[f.path] = "value given"
@@ -277,24 +325,21 @@ def make_consensus(
             continue
         if not present:
             continue
-        diffs = [
-            d
-            for r in reviewers[1:]
-            for d in compare_field(f, mine[reviewers[0]], mine[r])
-            if not d.agree
-        ]
-        if diffs or (len(present) < len(reviewers) and len(reviewers) > 1):
+        if _differences(f, mine) is not None:
             shown = "; ".join(
                 f"{r}: {json.dumps(_fact_value(get_path(mine[r], f.path)))}" for r in reviewers
             )
             problems.append(Problem(f"{f.path} disagrees ({shown})", column=f"{study_id}"))
+            unresolved = True
             continue
         data = set_path(data, f.path, _merged(f, [get_path(mine[r], f.path) for r in reviewers]))
         agreed.append(f.path)
     if problems:
-        raise ValidationError(
-            [*problems, Problem("resolve each with --take FIELD=REVIEWER or --value FIELD=JSON")]
-        )
+        if unresolved:
+            problems.append(
+                Problem("resolve each with --take FIELD=REVIEWER or --value FIELD=JSON")
+            )
+        raise ValidationError(problems)
     xs.save_extraction(
         project,
         study_id,

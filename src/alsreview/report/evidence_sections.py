@@ -8,8 +8,8 @@ figures come from `report/figures.py` and `report/prisma.py`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from alsreview.evidence.integrity import Finding
 from alsreview.evidence.model import EvidenceBase, Fact, Outcome, Review, Study
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from alsreview.evidence.model import Statistic
     from alsreview.prisma import PrismaFlow
+    from alsreview.report.findings import AppraisalInput
 
 
 # ---------------------------------------------------------------- helpers
@@ -269,7 +270,7 @@ def _patients_text(members: list[Study]) -> str:
     return text
 
 
-def rob_cell(evidence: EvidenceBase, appraisal: Any) -> JSONDict:
+def rob_cell(evidence: EvidenceBase, appraisal: AppraisalInput) -> JSONDict:
     """The risk-of-bias cell of a study: its overall judgement, the tool and who judged.
 
     `appraisal`: an `appraisal.Appraisal`, a published appraisal (`appraisal.bundled`, whose
@@ -280,8 +281,10 @@ def rob_cell(evidence: EvidenceBase, appraisal: Any) -> JSONDict:
         return {"text": "not appraised", "missing": True, "note": ""}
     if isinstance(appraisal, str):
         return {"text": appraisal, "missing": False, "note": ""}
-    overall = getattr(appraisal, "overall", appraisal)
-    words = [overall] if isinstance(overall, str) else [str(w) for w in overall]
+    # an Appraisal's overall is a word, a published one's every word the paper allows
+    overall: object = getattr(appraisal, "overall", appraisal)
+    many = cast("Iterable[object]", overall)
+    words = [overall] if isinstance(overall, str) else [str(w) for w in many]
     tool = getattr(appraisal, "tool", None)
     parts = []
     if tool:
@@ -340,7 +343,7 @@ def study_row(s: Study, rob: JSONDict | None = None) -> JSONDict:
 
 
 def studies_sections(
-    evidence: EvidenceBase, appraisals: Mapping[str, Any] | None = None
+    evidence: EvidenceBase, appraisals: Mapping[str, AppraisalInput] | None = None
 ) -> list[Section]:
     """The included-studies tables by cell type and by route; `appraisals` (study id ->
     appraisal, see `rob_cell`) fill the risk-of-bias column, None = not appraised."""

@@ -17,20 +17,21 @@ subjects x categories table of counts for many raters.  Out: frozen results.
     Fleiss  = (P - Pe) / (1 - Pe), P = mean_i sum_j n_ij (n_ij - 1) / (m (m - 1)),
               Pe = sum_j p_j^2 (Fleiss 1971, Psychol Bull 76:378)
 
-`stage_agreement(project, stage)` computes them from the store's current votes.
+`stage_agreement(project, stage)` computes them from the store's current votes.  `level` is a
+percentage (95), the package's one convention (`alsreview.results.check_level`).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from alsreview.errors import ValidationError
-from alsreview.typealiases import JSONDict
+from alsreview.results import Result, check_level
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,11 +42,11 @@ if TYPE_CHECKING:
 def _z(level: float) -> float:
     from scipy.special import ndtri
 
-    return float(ndtri(0.5 + level / 2))
+    return float(ndtri(0.5 + level / 200))
 
 
-@dataclass(frozen=True)
-class TwoRaterAgreement:
+@dataclass(frozen=True, repr=False)
+class TwoRaterAgreement(Result):
     """Agreement of two raters on the same n records."""
 
     n: int
@@ -68,7 +69,7 @@ class TwoRaterAgreement:
         a few records); a zero-width interval would look more precise than n records
         allow, so it is not printed as an interval.
         """
-        pct = round(self.level * 100)
+        pct = f"{self.level:g}"
         if self.se != self.se:
             return "no CI: kappa not defined"
         if self.se == 0:
@@ -82,19 +83,9 @@ class TwoRaterAgreement:
             f"PABAK {self.pabak:.3f}, Gwet's AC1 {self.ac1:.3f}"
         )
 
-    def __repr__(self) -> str:
-        return f"TwoRaterAgreement({self.summary()})"
 
-    def to_dict(self) -> JSONDict:
-        d = asdict(self)
-        d["categories"] = list(self.categories)
-        d["table"] = [list(r) for r in self.table]
-        d["raters"] = list(self.raters)
-        return d
-
-
-@dataclass(frozen=True)
-class FleissKappa:
+@dataclass(frozen=True, repr=False)
+class FleissKappa(Result):
     """Fleiss' kappa for m raters per subject."""
 
     kappa: float
@@ -108,12 +99,6 @@ class FleissKappa:
             f"Fleiss' kappa {self.kappa:.3f} ({self.n_subjects} records, "
             f"{self.n_raters} raters each)"
         )
-
-    def __repr__(self) -> str:
-        return f"FleissKappa({self.summary()})"
-
-    def to_dict(self) -> JSONDict:
-        return asdict(self)
 
 
 def agreement_table(
@@ -144,11 +129,12 @@ def percent_agreement(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
 def cohen_kappa_table(
     table: Sequence[Sequence[int]] | np.ndarray,
     *,
-    level: float = 0.95,
+    level: float = 95,
     categories: Sequence[str] | None = None,
     raters: tuple[str, str] = ("rater 1", "rater 2"),
 ) -> TwoRaterAgreement:
     """All two-rater statistics of the module docstring from a k x k table of counts."""
+    level = check_level(level)
     t = np.asarray(table, dtype=float)
     if t.ndim != 2 or t.shape[0] != t.shape[1] or t.shape[0] < 2:
         raise ValidationError("need a square table with at least two categories")
@@ -197,7 +183,7 @@ def cohen_kappa(
     a: Sequence[Hashable],
     b: Sequence[Hashable],
     *,
-    level: float = 0.95,
+    level: float = 95,
     categories: Sequence[Hashable] | None = None,
     raters: tuple[str, str] = ("rater 1", "rater 2"),
 ) -> TwoRaterAgreement:
@@ -227,8 +213,8 @@ def fleiss_kappa(counts: Sequence[Sequence[int]] | np.ndarray) -> FleissKappa:
     return FleissKappa(float(kappa), p_bar, pe_bar, n, int(mm))
 
 
-@dataclass(frozen=True)
-class StageAgreement:
+@dataclass(frozen=True, repr=False)
+class StageAgreement(Result):
     """Agreement at one screening stage: every pair of reviewers, and Fleiss' kappa over
     the records all reviewers rated (when three or more reviewers took part)."""
 
@@ -236,6 +222,8 @@ class StageAgreement:
     pairs: tuple[TwoRaterAgreement, ...]
     fleiss: FleissKappa | None
     reviewers: tuple[str, ...]
+
+    _dict_keys = ("stage", "reviewers", "pairs", "fleiss")
 
     def summary(self) -> str:
         lines = [f"Agreement at {self.stage} ({len(self.reviewers)} reviewers)"]
@@ -246,10 +234,8 @@ class StageAgreement:
             lines.append("  no record was screened by two reviewers")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return self.summary()
-
     def summary_frame(self) -> pd.DataFrame:
+        """One row per pair of reviewers."""
         import pandas as pd
 
         return pd.DataFrame(
@@ -269,16 +255,8 @@ class StageAgreement:
             ]
         )
 
-    def to_dict(self) -> JSONDict:
-        return {
-            "stage": self.stage,
-            "reviewers": list(self.reviewers),
-            "pairs": [p.to_dict() for p in self.pairs],
-            "fleiss": self.fleiss.to_dict() if self.fleiss else None,
-        }
 
-
-def stage_agreement(project: Project, stage: str, *, level: float = 0.95) -> StageAgreement:
+def stage_agreement(project: Project, stage: str, *, level: float = 95) -> StageAgreement:
     """Agreement of the reviewers' current votes at an unblinded stage."""
     from alsreview.screening.decisions import _require_unblinded
     from alsreview.store.decisions import VOTES, current_votes

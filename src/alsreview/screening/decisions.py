@@ -86,14 +86,12 @@ def decide(
     not_retrieved) as a new row and an event; returns the stored vote."""
     if decision == "undecided":
         raise StoreError("use undo() to withdraw a decision")
-    (new_id,) = store.insert_votes(
+    (stored,) = store.store_votes(
         project,
         [VoteIn(record_id, stage, decision, reviewer, reason, note, tuple(labels))],
         reviewer,
     )
-    return next(
-        v for v in store.vote_history(project, stage, record_ids=[record_id]) if v.id == new_id
-    )
+    return stored
 
 
 def undo(project: Project, reviewer: str, record_id: int, stage: str) -> Vote:
@@ -119,10 +117,8 @@ def undo(project: Project, reviewer: str, record_id: int, stage: str) -> Vote:
             previous.labels,
             origin="undo",
         )
-    (new_id,) = store.insert_votes(project, [vin], reviewer)
-    return next(
-        v for v in store.vote_history(project, stage, record_ids=[record_id]) if v.id == new_id
-    )
+    (stored,) = store.store_votes(project, [vin], reviewer)
+    return stored
 
 
 def _stored(project: Project, stage: str, record_id: int, vote_id: int) -> Vote:
@@ -249,7 +245,7 @@ def eligible_record_ids(project: Project, stage: str) -> list[int]:
     check_stage(stage)
     q = select(StoredRecord.id).where(StoredRecord.duplicate_of.is_(None)).order_by(StoredRecord.id)
     with project.session() as s:
-        ids = list(s.connection().execute(q).scalars())
+        ids = list(s.connection().execute(q).scalars().all())  # one fetchall, not a fetch per row
     if stage == "title_abstract":
         return ids
     passed = store.passed_title_abstract(project)
@@ -324,14 +320,16 @@ def next_record(project: Project, reviewer: str, stage: str) -> NextRecord | Non
     from alsreview.store.extractions import record as stored_record
 
     # the stage is read once (only the rows added since this process last looked,
-    # `store.votecache`); ids only: the one record shown is read alone
-    now = snapshot(project, stage)
-    open_, n_eligible = open_record_ids(project, reviewer, stage, now=now)
-    if not open_:
-        return None
-    ranked = rank_project(project, open_, training_labels(project, reviewer, stage, now=now))
-    best = ranked.order[0]
-    rec = stored_record(project, best)
+    # `store.votecache`); ids only: the one record shown is read alone; every read on
+    # one connection (`Project.reading`)
+    with project.reading():
+        now = snapshot(project, stage)
+        open_, n_eligible = open_record_ids(project, reviewer, stage, now=now)
+        if not open_:
+            return None
+        ranked = rank_project(project, open_, training_labels(project, reviewer, stage, now=now))
+        best = ranked.order[0]
+        rec = stored_record(project, best)
     assert rec is not None
     return NextRecord(
         record_id=best,

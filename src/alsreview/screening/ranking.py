@@ -9,8 +9,10 @@ vector machine (C = 0.1) whose sample weights balance the classes and then weigh
 included records POSITIVE_WEIGHT times more, refit at every call (features are built
 once per record set and cached).  Before both classes are known, records are ranked by
 cosine similarity to the prior query (and to the included records, if any).  Optional
-(off by default, measured in BENCHMARKS.md): character n-grams, and presumed-irrelevant
-random records in each training set (Cormack & Grossman's BMI).
+(off by default, measured in BENCHMARKS.md): character n-grams, presumed-irrelevant
+random records in each training set (Cormack & Grossman's BMI), a nearest-included-record
+term added to the SVM's score (`neighbour_weight`), and a precomputed dense block (e.g.
+sentence embeddings, `dense`, `dense_weight`) stacked beside the TF-IDF for the same SVM.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+from alsreview.errors import ValidationError
 
 if TYPE_CHECKING:
     from alsreview.protocol import ReviewProtocol
@@ -63,6 +67,11 @@ POSITIVE_WEIGHT = 10.0
 #: many random unscreened records are added as excluded at each refit.  0 = off.
 PRESUMED_NEGATIVES = 0
 
+#: Weight of the nearest-included-record term: a record's score is the SVM's decision
+#: value plus NEIGHBOUR_WEIGHT times its largest cosine similarity (TF-IDF) to any
+#: included record.  0 = off (measured in BENCHMARKS.md).
+NEIGHBOUR_WEIGHT = 0.0
+
 
 class Ranker:
     """Features for a fixed set of texts; `scores(labelled, labels)` refits the model.
@@ -83,6 +92,9 @@ class Ranker:
         char_ngrams: bool = False,
         presumed_negatives: int = PRESUMED_NEGATIVES,
         seed: int = 0,
+        neighbour_weight: float = NEIGHBOUR_WEIGHT,
+        dense: np.ndarray | None = None,
+        dense_weight: float = 1.0,
     ) -> None:
         from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -117,6 +129,22 @@ class Ranker:
         both = feats.tocsr()
         self.X = both[: self.n]
         self.q = both[self.n :] if query else None
+        if dense is not None:
+            block = np.asarray(dense, dtype=np.float64)
+            if block.ndim != 2 or block.shape[0] != self.n:
+                raise ValidationError(
+                    f"dense features need one row per text ({self.n}), got shape {block.shape}"
+                )
+            self.X = sparse.hstack([self.X, sparse.csr_matrix(dense_weight * block)]).tocsr()
+            if self.q is not None:  # the query has no dense row: zeros there
+                self.q = sparse.hstack([self.q, sparse.csr_matrix((1, block.shape[1]))]).tocsr()
+            self.name += f"+dense-{block.shape[1]}x{dense_weight:g}"
+        self.neighbour_weight = float(neighbour_weight)
+        if self.neighbour_weight:
+            self.name += f"+{self.neighbour_weight:g}-nearest-included"
+        # (included rows the similarities cover, their max similarity per record):
+        # replaced in one assignment, so concurrent callers see a consistent pair
+        self._near: tuple[frozenset[int], np.ndarray] = (frozenset(), np.zeros(self.n))
 
     def presumed(self, labelled: np.ndarray) -> np.ndarray:
         """The random unscreened records that join this refit as excluded (may be empty)."""
@@ -126,6 +154,20 @@ class Ranker:
         pool = np.setdiff1d(np.arange(self.n), labelled)
         rng = np.random.default_rng((self.seed, len(labelled)))
         return np.sort(rng.choice(pool, min(k, len(pool)), replace=False))
+
+    def nearest_included(self, included: np.ndarray) -> np.ndarray:
+        """Largest similarity (dot product of feature rows: cosine for TF-IDF) of every
+        record to any of the `included` rows; updated incrementally as includes arrive."""
+        done, near = self._near
+        want = frozenset(int(i) for i in included)
+        if not done <= want:  # an include was undone: start again
+            done, near = frozenset(), np.zeros(self.n)
+        new = sorted(want - done)
+        for k in range(0, len(new), 256):
+            sims = self.X @ self.X[new[k : k + 256]].T
+            near = np.maximum(near, sims.max(axis=1).toarray().ravel())
+        self._near = (want, near)
+        return near
 
     def training_set(
         self, idx: np.ndarray, y: np.ndarray
@@ -153,7 +195,10 @@ class Ranker:
             clf = LinearSVC(C=0.1, random_state=0)  # liblinear shuffles: fix it
             with config_context(assume_finite=True):  # tf-idf values are finite
                 clf.fit(self.X[rows], target, sample_weight=w)
-            return self.X @ clf.coef_.ravel() + clf.intercept_[0], "model"
+            s = self.X @ clf.coef_.ravel() + clf.intercept_[0]
+            if self.neighbour_weight:
+                s = s + self.neighbour_weight * self.nearest_included(idx[y == 1])
+            return s, "model"
         anchors = []
         if self.q is not None:
             anchors.append(self.q)

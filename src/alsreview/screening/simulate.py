@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from alsreview.errors import ValidationError
-from alsreview.typealiases import JSONDict
+from alsreview.results import Result
 
 if TYPE_CHECKING:
     from alsreview.screening.ranking import Ranker
@@ -78,8 +78,8 @@ def average_time_to_discovery(found: Sequence[int]) -> float:
     return float(np.mean(positions) / len(found))
 
 
-@dataclass(frozen=True)
-class SimulationResult:
+@dataclass(frozen=True, repr=False)
+class SimulationResult(Result):
     """One simulated screening: the order records were screened in and its metrics."""
 
     order: tuple[int, ...]  # indices into the input, screening order (priors first)
@@ -96,9 +96,8 @@ class SimulationResult:
     atd: float
     model: str = field(default="")
 
-    def to_dict(self) -> JSONDict:
-        """The metrics with the JSON keys of `alsreview simulate --json` (exactly these)."""
-        return {k: getattr(self, k) for k in JSON_KEYS}
+    #: `to_dict()` (and so `alsreview simulate --json`) gives exactly these keys
+    _dict_keys = JSON_KEYS
 
     def recall_curve(self) -> tuple[np.ndarray, np.ndarray]:
         """(fraction screened, recall) after each screened record, starting at (0, 0)."""
@@ -113,9 +112,6 @@ class SimulationResult:
             f"{self.wss95:.3f}, recall after 10% {self.recall_at_10:.3f}, screened to 95% "
             f"recall {self.frac_screened_95:.3f}, to 100% {self.frac_screened_100:.3f}"
         )
-
-    def __repr__(self) -> str:
-        return f"SimulationResult({self.summary()})"
 
 
 def simulate(

@@ -36,14 +36,17 @@ import numpy as np
 import numpy.typing as npt
 
 from alsreview.errors import ValidationError
+from alsreview.results import Result
 from alsreview.typealiases import JSONDict
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from alsreview.store.project import Project
 
 
-@dataclass(frozen=True)
-class StopCheck:
+@dataclass(frozen=True, repr=False)
+class StopCheck(Result):
     """One rule's verdict."""
 
     rule: str
@@ -53,25 +56,21 @@ class StopCheck:
     recall_estimate: float | None
     details: JSONDict = field(default_factory=dict)
 
-    def to_dict(self) -> JSONDict:
-        return {
-            "rule": self.rule,
-            "fired": self.fired,
-            "reason": self.reason,
-            "assumption": self.assumption,
-            "recall_estimate": self.recall_estimate,
-            "details": dict(self.details),
-        }
+    def summary(self) -> str:
+        est = "" if self.recall_estimate is None else f", recall ~ {self.recall_estimate:.2f}"
+        return f"[{'x' if self.fired else ' '}] {self.rule}: {self.reason}{est}"
 
 
-@dataclass(frozen=True)
-class StoppingAdvice:
+@dataclass(frozen=True, repr=False)
+class StoppingAdvice(Result):
     """All rules on one screening history, and what to do."""
 
     n_screened: int
     n_total: int
     n_found: int
     checks: tuple[StopCheck, ...]
+
+    _dict_keys = ("n_screened", "n_total", "n_found", "fired", "recommendation", "checks")
 
     @property
     def fired(self) -> tuple[str, ...]:
@@ -89,23 +88,16 @@ class StoppingAdvice:
             f"{self.n_screened} of {self.n_total} records screened, {self.n_found} included",
             self.recommendation,
         ]
-        for c in self.checks:
-            est = "" if c.recall_estimate is None else f", recall ~ {c.recall_estimate:.2f}"
-            lines.append(f"  [{'x' if c.fired else ' '}] {c.rule}: {c.reason}{est}")
+        lines += ["  " + c.summary() for c in self.checks]
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return self.summary()
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per rule: fired, reason, assumption, recall estimate."""
+        import pandas as pd
 
-    def to_dict(self) -> JSONDict:
-        return {
-            "n_screened": self.n_screened,
-            "n_total": self.n_total,
-            "n_found": self.n_found,
-            "fired": list(self.fired),
-            "recommendation": self.recommendation,
-            "checks": [c.to_dict() for c in self.checks],
-        }
+        return pd.DataFrame(
+            [{k: v for k, v in c.to_dict().items() if k != "details"} for c in self.checks]
+        )
 
 
 def _check(labels: npt.ArrayLike, n_total: int) -> np.ndarray:

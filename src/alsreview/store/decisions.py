@@ -23,9 +23,9 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -447,7 +447,14 @@ def validate_vote(v: VoteIn, codes: set[str] | None) -> None:
 
 
 def insert_votes(project: Project, votes: Sequence[VoteIn], actor: str | None = None) -> list[int]:
-    """Store votes in ONE transaction (all or none); returns the new decision ids.
+    """Store votes in ONE transaction (all or none); returns the new decision ids
+    (`store_votes` states the rules)."""
+    return [v.id for v in store_votes(project, votes, actor)]
+
+
+def store_votes(project: Project, votes: Sequence[VoteIn], actor: str | None = None) -> list[Vote]:
+    """Store votes in ONE transaction (all or none); returns them as stored (the rows the
+    INSERT returned: no second read).
 
     Refused: unknown records, duplicates (decide on their primary), votes breaking
     `validate_vote`, and full-text votes on records the title/abstract stage did not send
@@ -481,7 +488,7 @@ def insert_votes(project: Project, votes: Sequence[VoteIn], actor: str | None = 
             now = utcnow()
             ta_rows = [v for v in rows if v.stage == Stage.TITLE_ABSTRACT]
             ft_rows = [v for v in rows if v.stage == Stage.FULL_TEXT]
-            new_ids = _insert(s, ta_rows, now)
+            stored = _insert(s, ta_rows, now)
             if ft_rows:
                 s.flush()
                 ft_ids = {v.record_id for v in ft_rows}
@@ -493,7 +500,8 @@ def insert_votes(project: Project, votes: Sequence[VoteIn], actor: str | None = 
                         "title/abstract decision is not settled as included "
                         "(both reviewers include, or a resolved conflict)"
                     )
-                new_ids += _insert(s, ft_rows, now)
+                stored += _insert(s, ft_rows, now)
+            new_ids = [v.id for v in stored]
             if len(rows) <= 50:
                 for v, did in zip(ta_rows + ft_rows, new_ids, strict=True):
                     project._log(
@@ -517,15 +525,17 @@ def insert_votes(project: Project, votes: Sequence[VoteIn], actor: str | None = 
                 )
     except SQLAlchemyError as exc:
         raise StoreError(f"decisions refused and rolled back: {exc}") from exc
-    return new_ids
+    return stored
 
 
-def _insert(s: Session, rows: list[VoteIn], now: dt.datetime) -> list[int]:
+def _insert(s: Session, rows: list[VoteIn], now: dt.datetime) -> list[Vote]:
     if not rows:
         return []
-    return list(
-        s.scalars(
-            insert(DecisionRow).returning(DecisionRow.id, sort_by_parameter_order=True),
+    table = cast(Table, DecisionRow.__table__)  # a mapped class's table is a Table
+    return [
+        _vote(row)
+        for row in s.execute(
+            insert(table).returning(*table.c, sort_by_parameter_order=True),
             [
                 {
                     "record_id": v.record_id,
@@ -540,8 +550,8 @@ def _insert(s: Session, rows: list[VoteIn], now: dt.datetime) -> list[int]:
                 }
                 for v in rows
             ],
-        ).all()
-    )
+        )
+    ]
 
 
 def _passed_in_session(s: Session, project: Project, record_ids: set[int]) -> set[int]:

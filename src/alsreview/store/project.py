@@ -20,10 +20,12 @@ as its first argument.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -59,6 +61,11 @@ __all__ = [
     "migrate",
     "schema_revision",
 ]
+
+
+#: The connection `Project.reading()` lends to the `session()`s of its block (per thread
+#: or task: a context variable), with the engine it belongs to.
+_READING: ContextVar[tuple[Engine, Connection] | None] = ContextVar("_READING", default=None)
 
 
 class Project:
@@ -133,8 +140,37 @@ class Project:
         self.close()
 
     def session(self) -> Session:
-        """A session for reading (and for the migrations' own transaction)."""
+        """A session for reading (and for the migrations' own transaction); inside
+        `reading()` it runs on that block's connection."""
+        lent = _READING.get()
+        if lent is not None and lent[0] is self.engine:
+            return Session(lent[1], expire_on_commit=False)
         return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Run the `session()` reads of this block on ONE pooled connection instead of one
+        checkout and one transaction each (the web app's hot requests make several).
+
+        PostgreSQL: the connection is in autocommit, so no BEGIN/ROLLBACK round trips;
+        each statement sees the data committed when it starts, as in the READ COMMITTED
+        transactions the sessions had before.  SQLite: one read transaction (one
+        snapshot) for the block.  For reads only: a write in the block must use
+        `write_session()` (its own connection and transaction), never `session()`."""
+        lent = _READING.get()
+        if lent is not None and lent[0] is self.engine:  # nested: the outer block's
+            yield
+            return
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                conn.begin()
+            token = _READING.set((self.engine, conn))
+            try:
+                yield
+            finally:
+                _READING.reset(token)
 
     def write_session(self) -> Session:
         """A session whose transaction holds the database's write lock from its start."""

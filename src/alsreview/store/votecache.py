@@ -12,20 +12,28 @@ needs the rows above M, plus a guard for rows at or below M that became visible 
 after a larger one was read).  The guard: the stage's row count must equal the rows held
 plus the rows read; if it does not, the stage is read again whole.  The count is taken
 after the new rows, so a row committing in between also forces a full read (never a miss).
+Resolutions are rare: when their count equals the rows held, none is read (equal counts
+of an insert-only table mean the same rows); otherwise new rows, then the count again.
+Per refresh: 2 statements (new votes; both counts and the stage's settings), 4 when a
+resolution was added.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
 
 from alsreview.store.models import DecisionRow, Meta, Resolution
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
     from alsreview.store.decisions import RecordStatus, ResolutionRow, Vote
     from alsreview.store.project import Project
 
@@ -67,23 +75,29 @@ def _refresh(project: Project, stage: str) -> _Stage:
     res_q = select(r).where(Resolution.stage == stage).order_by(Resolution.id)
     count_votes = select(func.count()).select_from(d).where(DecisionRow.stage == stage)
     count_res = select(func.count()).select_from(r).where(Resolution.stage == stage)
+    prefix = f"screening.{stage}."
+
+    def setting(key: str):  # a scalar subquery: NULL when unset
+        return select(Meta.value).where(Meta.key == prefix + key).scalar_subquery()
+
+    # after the new votes (the guard), in one round trip: both counts and both settings
+    counts_q = select(
+        count_votes.scalar_subquery(),
+        count_res.scalar_subquery(),
+        setting("reviewers_required"),
+        setting("unblinded"),
+    )
     with project.session() as s:
         conn = s.connection()
-        new_votes = conn.execute(votes_q.where(DecisionRow.id > st.max_vote)).all()
-        n_votes = conn.execute(count_votes).scalar_one()
-        new_res = conn.execute(res_q.where(Resolution.id > st.max_res)).all()
-        n_res = conn.execute(count_res).scalar_one()
-        prefix = f"screening.{stage}."
-        meta = dict(
-            conn.execute(
-                select(Meta.key, Meta.value).where(
-                    Meta.key.in_([prefix + "reviewers_required", prefix + "unblinded"])
-                )
-            ).all()
-        )
-        value = meta.get(prefix + "reviewers_required")
+        new_votes: Sequence[Any] = conn.execute(votes_q.where(DecisionRow.id > st.max_vote)).all()
+        n_votes, n_res, value, unblinded = conn.execute(counts_q).one()
+        if n_res == st.n_res:  # the rows held are all there are (rows are never deleted)
+            new_res: Sequence[Any] = []
+        else:  # rare (a resolution): read the new ones, then count again for the guard
+            new_res = conn.execute(res_q.where(Resolution.id > st.max_res)).all()
+            n_res = conn.execute(count_res).scalar_one()
         required = int(value) if value else 1
-        st.unblinded = bool(meta.get(prefix + "unblinded"))
+        st.unblinded = bool(unblinded)
         touched: set[int] = set()
         if n_votes != st.n_votes + len(new_votes):  # a row at or below max_vote came late
             new_votes = conn.execute(votes_q).all()
@@ -128,15 +142,19 @@ class StageSnapshot:
     statuses: dict[int, RecordStatus]
     required: int
     unblinded: bool
+    _own: dict[str, dict[int, Vote]] = field(default_factory=dict, compare=False, repr=False)
 
     def own_votes(self, reviewer: str) -> dict[int, Vote]:
-        """record id -> this reviewer's current vote."""
-        out = {}
-        for rid, st in self.statuses.items():
-            for v in st.votes:
-                if v.reviewer == reviewer:
-                    out[rid] = v
-        return out
+        """record id -> this reviewer's current vote (worked out once per snapshot)."""
+        out = self._own.get(reviewer)
+        if out is None:
+            out = {}
+            for rid, st in self.statuses.items():
+                for v in st.votes:
+                    if v.reviewer == reviewer:
+                        out[rid] = v
+            self._own[reviewer] = out
+        return dict(out)
 
 
 def snapshot(project: Project, stage: str) -> StageSnapshot:

@@ -172,7 +172,7 @@ def lookup_session(project: Project, token: str | None) -> SessionInfo | None:
         .join(users, users.c.id == web_sessions.c.user_id)
         .where(web_sessions.c.token_hash == _digest(token))
     )
-    with project.session() as s:
+    with project.reading(), project.session() as s:  # PostgreSQL: no BEGIN/ROLLBACK
         row = s.execute(q).first()
     if row is None:
         return None

@@ -26,9 +26,12 @@ def create_app(
     secure_cookies: bool = False,
     limiter: LoginLimiter | None = None,
     max_upload_bytes: int = 50 * 1024 * 1024,
+    requests_per_connection: int | None = None,
 ) -> FastAPI:
-    """An app serving `project`.  `secure_cookies`: mark cookies Secure (behind TLS)."""
-    from alsreview.web import api, pages
+    """An app serving `project`.  `secure_cookies`: mark cookies Secure (behind TLS).
+    `requests_per_connection`: close a keep-alive connection after that many requests
+    (`_SpreadConnections`; `alsreview serve` sets it when it runs several workers)."""
+    from alsreview.web import api, consensus, pages
 
     app = FastAPI(
         title="alsreview",
@@ -41,13 +44,15 @@ def create_app(
     app.state.secure_cookies = secure_cookies
     app.state.limiter = limiter or LoginLimiter(project)
     app.state.max_upload_bytes = max_upload_bytes
-    app.state.routers = (api.router, pages.router)  # every route is in one of these
+    app.state.routers = (api.router, pages.router, consensus.router)  # every route is here
     for router in app.state.routers:
         app.include_router(router)
     static = resources.files("alsreview.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
     app.add_middleware(_SecurityHeaders)
+    if requests_per_connection:
+        app.add_middleware(_SpreadConnections, limit=requests_per_connection)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -105,6 +110,46 @@ class _SecurityHeaders:
 
 
 _HEADERS = tuple(SECURITY_HEADERS.items())
+
+
+class _SpreadConnections:
+    """ASGI middleware: answer the `limit`-th request of a keep-alive connection with
+    `Connection: close`, so the client's next request opens a new connection.
+
+    Why: `alsreview serve` runs several worker processes on one shared listening socket,
+    and a connection stays with the worker that accepted it.  Clients that keep their
+    connections busy (a team screening at speed, the load benchmark's reviewers) can all
+    end up on one worker while the others idle: measured 8/0 and 7/1 splits of 8
+    reviewers over 2 workers.  Reconnecting every `limit` requests lets the accepts
+    spread them again (nginx's `keepalive_requests` does the same); a reconnect on
+    loopback or a LAN costs far less than the requests it spreads."""
+
+    def __init__(self, app: ASGI, limit: int) -> None:
+        self.app, self.limit = app, limit
+        self.served: dict[tuple[Any, Any], int] = {}  # (client, server) -> requests
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("client") is None:
+            await self.app(scope, receive, send)
+            return
+        key = (tuple(scope["client"]), tuple(scope.get("server") or ()))
+        n = self.served.get(key, 0) + 1
+        if n < self.limit:
+            if len(self.served) > 10_000:  # connections that closed on their own
+                self.served.clear()
+            self.served[key] = n
+            await self.app(scope, receive, send)
+            return
+        self.served.pop(key, None)
+
+        async def send_closing(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                kept = [h for h in headers if bytes(h[0]).lower() != b"connection"]
+                message["headers"] = [*kept, (b"connection", b"close")]
+            await send(message)
+
+        await self.app(scope, receive, send_closing)
 
 
 def _wants_html(request: Request) -> bool:

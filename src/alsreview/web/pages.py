@@ -8,18 +8,53 @@ htmx requests (`HX-Request`) get a fragment back; plain form posts get a 303 red
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypedDict
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi.datastructures import FormData
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
 
 from alsreview.errors import AlsreviewError
 from alsreview.store.enums import Stage
+from alsreview.typealiases import JSONDict, JSONValue
 from alsreview.web import accounts
 from alsreview.web.api import check_login, login_response
 from alsreview.web.security import SESSION_COOKIE, owner_of, session_of
+
+if TYPE_CHECKING:  # the library's own types, imported lazily at run time like the code
+    from pydantic import BaseModel
+
+    from alsreview.appraisal.instrument import Instrument
+    from alsreview.errors import Problem
+    from alsreview.extraction.suggest import Suggestion
+    from alsreview.protocol import ExclusionReason
+    from alsreview.records.model import Record
+    from alsreview.store.appraisals import StoredAppraisal
+    from alsreview.store.decisions import Vote
+    from alsreview.store.extractions import StoredFullText
+    from alsreview.store.project import Project
+
+#: what a template is given: names to values of any kind (records, results, form state)
+Context: TypeAlias = dict[str, object]
+#: a submitted form (`await request.form()`: text or files) or a query string / plain dict
+FormFields: TypeAlias = FormData | Mapping[str, str]
+#: maps a problem's location (after ``PATH.<i>.``) and its message to a form field
+FieldOf: TypeAlias = Callable[[str, str], str | None]
+
+
+class FormState(TypedDict):
+    """An outcome or adverse-event form as the page shows it (see `blank_outcome_form`)."""
+
+    values: dict[str, str]
+    errors: dict[str, list[str]]
+    notes: dict[str, str]
+    problems: list[tuple[str | None, str]]
+    rows: int
+    index: int | None
+
 
 router = APIRouter()
 STAGE_NAMES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
@@ -27,7 +62,9 @@ _env = Environment(loader=PackageLoader("alsreview.web", "templates"), autoescap
 templates = Jinja2Templates(env=_env)
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, name: str, status_code: int = 200, /, **context: object
+) -> HTMLResponse:
     context.setdefault("session", getattr(request.state, "session", None))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
@@ -109,7 +146,7 @@ def logout_form(request: Request) -> Response:
 
 
 # -- dashboard --------------------------------------------------------------------------
-def stage_progress(request: Request, stage: str) -> dict[str, Any]:
+def stage_progress(request: Request, stage: str) -> Context:
     """Per-stage progress: records eligible, decisions per reviewer, and (once unblinded)
     how many records are agreed, in conflict, resolved or pending."""
     from alsreview.screening import is_blinded
@@ -139,7 +176,7 @@ def stage_progress(request: Request, stage: str) -> dict[str, Any]:
     }
 
 
-def later_progress(project: Any) -> dict[str, Any]:
+def later_progress(project: Project) -> Context:
     """Appraisal and extraction: the studies each reviewer has appraised and extracted (their
     own current versions), and how many studies have an agreed (consensus) version."""
     from alsreview.store import extractions as xs
@@ -168,7 +205,7 @@ def later_progress(project: Any) -> dict[str, Any]:
     }
 
 
-def dashboard_context(request: Request) -> dict[str, Any]:
+def dashboard_context(request: Request) -> Context:
     """PRISMA counts, progress, agreement (unblinded stages only) and the stopping advice
     on the caller's own screening."""
     from alsreview.screening import is_blinded
@@ -222,11 +259,11 @@ def reviewers_form(stage: Stage, request: Request, n: int = Form(ge=1, le=10)) -
 # -- screening --------------------------------------------------------------------------
 
 
-def exclusion_reasons(request: Request) -> list[Any]:
+def exclusion_reasons(request: Request) -> list[ExclusionReason]:
     return list(request.app.state.project.protocol.exclusion_reasons)
 
 
-def screen_context(request: Request, stage: str, last: Any = None) -> dict[str, Any]:
+def screen_context(request: Request, stage: str, last: Vote | None = None) -> Context:
     """What the screening card shows: the caller's next record by the ranking."""
     from alsreview.screening import next_record
 
@@ -253,7 +290,7 @@ def screen_context(request: Request, stage: str, last: Any = None) -> dict[str, 
     }
 
 
-def highlighted(request: Request, record: Any) -> dict[str, list[tuple[str, bool]]]:
+def highlighted(request: Request, record: Record) -> dict[str, list[tuple[str, bool]]]:
     """Title and abstract split into (text, is a protocol term) segments for <mark>."""
     from alsreview.screening.highlight import highlight_terms, protocol_terms
 
@@ -382,14 +419,15 @@ def resolve_form(
 Tool = Literal["jbi-rct", "jbi-quasi", "rob2", "rob2-cluster", "robins-i"]
 
 
-def appraisal_answers(params: Any) -> tuple[dict[str, str], dict[str, str]]:
+def appraisal_answers(params: FormFields) -> tuple[dict[str, str], dict[str, str]]:
     """Answers (`q:<question id>`) and domain judgements (`d:<domain id>`) from a form."""
-    answers = {k[2:]: v for k, v in params.items() if k.startswith("q:") and v}
-    domains = {k[2:]: v for k, v in params.items() if k.startswith("d:") and v}
+    texts = {k: v for k, v in params.items() if isinstance(v, str) and v}
+    answers = {k[2:]: v for k, v in texts.items() if k.startswith("q:")}
+    domains = {k[2:]: v for k, v in texts.items() if k.startswith("d:")}
     return answers, domains
 
 
-def judge_answers(tool: str, effect: str | None, params: Any) -> dict[str, Any]:
+def judge_answers(tool: str, effect: str | None, params: FormFields) -> Context:
     """The algorithm's judgement of a (partly) filled form, or the problems still open."""
     from alsreview.appraisal import judge, load_instrument
     from alsreview.errors import ValidationError
@@ -462,7 +500,7 @@ def appraisal_form(
     )
 
 
-def saved_appraisal(request: Request, record_id: int, tool: str) -> Any:
+def saved_appraisal(request: Request, record_id: int, tool: str) -> StoredAppraisal | None:
     """The caller's current appraisal of the record's study with `tool`, or None."""
     from alsreview.store.appraisals import current_appraisals
 
@@ -479,7 +517,9 @@ def saved_appraisal(request: Request, record_id: int, tool: str) -> Any:
     return mine[-1] if mine else None
 
 
-def appraisal_form_values(inst: Any, saved: Any, effect: str | None) -> dict[str, str]:
+def appraisal_form_values(
+    inst: Instrument, saved: StoredAppraisal | None, effect: str | None
+) -> dict[str, str]:
     """A saved appraisal as the form's fields (`q:<question>`, `d:<domain>`), for the
     effect it was made for (another effect asks other questions: nothing is carried)."""
     if saved is None or saved.effect != effect:
@@ -650,7 +690,7 @@ def export_prisma(fmt: Literal["svg", "png"], request: Request) -> Response:
 UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|txt)$")
 
 
-def study_of(project: Any, record_id: int, *, create: bool = False) -> str | None:
+def study_of(project: Project, record_id: int, *, create: bool = False) -> str | None:
     """The study a record belongs to; with `create`, a new study `r<record id>` for it."""
     from alsreview.extraction.review import add_study
     from alsreview.store import extractions as xs
@@ -673,7 +713,7 @@ def fulltext_page(request: Request) -> HTMLResponse:
     project = request.app.state.project
     records = dict(project.records(primary_only=True))
     by_record = {rid: st for st in xs.studies(project) for rid in st.record_ids}
-    texts: dict[str, list[Any]] = {}
+    texts: dict[str, list[StoredFullText]] = {}
     for ft in xs.fulltexts(project):
         texts.setdefault(ft.study_id, []).append(ft)
     rows = [
@@ -760,7 +800,7 @@ def fulltext_file(fulltext_id: int, request: Request) -> Response:
 
 
 # -- extraction -------------------------------------------------------------------------
-def study_suggestions(project: Any, study_id: str) -> tuple[list[Any], str]:
+def study_suggestions(project: Project, study_id: str) -> tuple[list[Suggestion], str]:
     """Suggestions from the study's newest full text, else from its records' abstracts."""
     from alsreview.extraction.suggest import suggest
     from alsreview.store import extractions as xs
@@ -785,7 +825,7 @@ def extraction_index(request: Request) -> HTMLResponse:
     )
 
 
-def suggestion_text(suggestion: Any) -> str:
+def suggestion_text(suggestion: Suggestion) -> str:
     """A suggested value as shown: an ALSFRS-R statistic in words, its spread named only
     when the quoted sentence names it."""
     from types import SimpleNamespace
@@ -806,9 +846,9 @@ def extraction_context(
     request: Request,
     study_id: str,
     message: str = "",
-    outcome_form: dict[str, Any] | None = None,
-    ae_form: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    outcome_form: FormState | None = None,
+    ae_form: FormState | None = None,
+) -> Context:
     from alsreview.evidence.model import AdverseEvent
     from alsreview.extraction.accept import acceptable
     from alsreview.extraction.fields import get_path
@@ -936,7 +976,7 @@ def extraction_set(
 
     session = session_of(request)
     try:
-        parsed: Any = json.loads(value)
+        parsed: JSONValue = json.loads(value)
     except json.JSONDecodeError:
         parsed = value
     try:
@@ -959,7 +999,7 @@ def extraction_set(
     return back(f"/extraction/{study_id}?field_set={field}#form-h")
 
 
-def not_saved(request: Request, **context: Any) -> HTMLResponse:
+def not_saved(request: Request, **context: object) -> HTMLResponse:
     """The extraction page again (422) with a refused form as typed and its problems
     (`context`: `extraction_context` and the refused form)."""
     title = f"Extraction: {context['study_id']} (not saved)"
@@ -991,7 +1031,7 @@ SPREAD_LABELS = {
 }
 
 
-def _choices(model: Any, name: str) -> tuple[str, ...]:
+def _choices(model: type[BaseModel], name: str) -> tuple[str, ...]:
     """The values of a model field typed `Literal[...]` (or `Literal[...] | None`)."""
     from typing import get_args, get_origin
 
@@ -1020,18 +1060,18 @@ def _outcome_choices() -> dict[str, list[tuple[str, str]]]:
 OUTCOME_CHOICES = _outcome_choices()
 
 
-def blank_outcome_form(rows: int = GROUP_ROWS) -> dict[str, Any]:
+def blank_outcome_form(rows: int = GROUP_ROWS) -> FormState:
     """Form state: `values` (name -> text), `errors` (name -> messages), `notes` (name ->
     a caution), `problems` (every message as the CLI prints it), `rows` (group rows),
     `index` (outcome edited, 1-based)."""
     return {"values": {}, "errors": {}, "notes": {}, "problems": [], "rows": rows, "index": None}
 
 
-def _text(v: Any) -> str:
+def _text(v: JSONValue) -> str:
     return "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
 
 
-def outcome_form_values(outcome: dict[str, Any], index: int | None = None) -> dict[str, Any]:
+def outcome_form_values(outcome: JSONDict, index: int | None = None) -> FormState:
     """The form filled with a stored outcome (evidence-format dict)."""
     values = {k: _text(outcome.get(k)) for k in (*OUTCOME_PARTS, "note")}
     values["source"] = "; ".join(map(str, outcome.get("from", [])))
@@ -1044,11 +1084,11 @@ def outcome_form_values(outcome: dict[str, Any], index: int | None = None) -> di
             v = g.get(part)
             values[f"g{j}-{part}"] = "\n".join(v) if part == "changes" and v else _text(v)
     form = blank_outcome_form(max(GROUP_ROWS, len(groups) + 1))
-    form.update(values=values, index=index)
+    form["values"], form["index"] = values, index
     return form
 
 
-def suggested_outcome_form(suggestions: list[Any]) -> dict[str, Any]:
+def suggested_outcome_form(suggestions: list[Suggestion]) -> FormState:
     """The form filled with the suggested ALSFRS-R statistics (before, after) and their
     quote: the spread's kind only where the quoted sentence names it."""
     from alsreview.extraction.suggest import stated_dispersion_kind
@@ -1061,7 +1101,7 @@ def suggested_outcome_form(suggestions: list[Any]) -> dict[str, Any]:
             stat.pop("dispersion_kind", None)  # the reviewer says what the ± is
             unsure.append(j)
         groups.append(stat)
-    outcome: dict[str, Any] = {"comparison": "pre-post", "groups": groups}
+    outcome: JSONDict = {"comparison": "pre-post", "groups": groups}
     if chosen:
         pages = sorted({s.page for s in chosen})
         quotes = list(dict.fromkeys(s.quote for s in chosen))
@@ -1076,15 +1116,15 @@ def suggested_outcome_form(suggestions: list[Any]) -> dict[str, Any]:
     return form
 
 
-def form_rows(form: Any) -> int:
+def form_rows(form: FormFields) -> int:
     """How many group rows the form had (at least `GROUP_ROWS`, at most 50)."""
     raw = str(form.get("rows") or "")
     return min(max(int(raw), GROUP_ROWS), 50) if raw.isdigit() else GROUP_ROWS
 
 
-def form_parts(form: Any, parts: tuple[str, ...]) -> dict[str, Any]:
+def form_parts(form: FormFields, parts: tuple[str, ...]) -> JSONDict:
     """The non-blank `parts` of a form, and its `source` split at ';' as `from`."""
-    out: dict[str, Any] = {}
+    out: JSONDict = {}
     for k in parts:
         v = str(form.get(k) or "").strip()
         if v:
@@ -1095,7 +1135,7 @@ def form_parts(form: Any, parts: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def outcome_from_form(form: Any) -> tuple[dict[str, Any], list[int]]:
+def outcome_from_form(form: FormFields) -> tuple[JSONDict, list[int]]:
     """The outcome the form describes (blank parts left out; `source` split at ';'), and
     the form row of each group kept (rows left blank are skipped)."""
     out = form_parts(form, (*OUTCOME_PARTS, "note"))
@@ -1104,7 +1144,7 @@ def outcome_from_form(form: Any) -> tuple[dict[str, Any], list[int]]:
         out["p_value"] = {"value": p_value, "relation": str(form.get("p_relation") or "=")}
     groups, rows = [], []
     for j in range(form_rows(form)):
-        g: dict[str, Any] = {}
+        g: JSONDict = {}
         for part in GROUP_PARTS:
             v = str(form.get(f"g{j}-{part}") or "").strip()
             if v:
@@ -1141,7 +1181,7 @@ def _form_name(rest: str, message: str, rows: list[int]) -> str | None:
 
 
 def item_errors(
-    study_id: str, path: str, problems: list[Any], to_name: Any
+    study_id: str, path: str, problems: Sequence[Problem], to_name: FieldOf
 ) -> tuple[dict[str, list[str]], list[tuple[str | None, str]]]:
     """The library's problems with a list item placed next to their fields (`to_name` maps
     the location after ``PATH.<i>.`` and the message to a field), and all of them as the
@@ -1157,7 +1197,7 @@ def item_errors(
     return by_field, listed
 
 
-def outcome_view(study_id: str, outcome: dict[str, Any]) -> dict[str, Any]:
+def outcome_view(study_id: str, outcome: JSONDict) -> Context:
     """A stored outcome as shown: each statistic in words (kind of spread named, medians
     called medians), the printed value where it was changed, the integrity checks."""
     from alsreview.evidence.integrity import check_outcome
@@ -1174,7 +1214,7 @@ def outcome_view(study_id: str, outcome: dict[str, Any]) -> dict[str, Any]:
 
 
 async def save_list_item(
-    request: Request, study_id: str, path: str, item: dict[str, Any], to_name: Any, key: str
+    request: Request, study_id: str, path: str, item: JSONDict, to_name: FieldOf, key: str
 ) -> Response:
     """Save a list item from a form through `save_item`: back to the page with the item's
     number, or the page again (422) with the form as typed and the library's problems."""
@@ -1199,15 +1239,12 @@ async def save_list_item(
     except ValidationError as exc:
         by_field, listed = item_errors(study_id, path, exc.problems, to_name)
         state = blank_outcome_form(form_rows(form))
-        state.update(
-            values={k: str(v) for k, v in form.items() if k != "csrf_token"},
-            errors=by_field,
-            problems=listed,
-            index=index + 1 if index is not None else None,
-        )
-        forms = {"outcome_form": state} if key == "saved" else {"ae_form": state}
+        state["values"] = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+        state["errors"], state["problems"] = by_field, listed
+        state["index"] = index + 1 if index is not None else None
+        outcome_form, ae_form = (state, None) if key == "saved" else (None, state)
         context = await run_in_threadpool(
-            lambda: extraction_context(request, study_id, "", **forms)
+            lambda: extraction_context(request, study_id, "", outcome_form, ae_form)
         )
         return not_saved(request, **context)
     anchor = "outcomes" if key == "saved" else "safety"
@@ -1248,7 +1285,7 @@ def remove_list_item(
 AE_PARTS = ("term", "serious", "related", "n_patients", "n_events", "severity", "note")
 
 
-def ae_form_values(event: dict[str, Any], index: int | None = None) -> dict[str, Any]:
+def ae_form_values(event: JSONDict, index: int | None = None) -> FormState:
     """The adverse-event form filled with a stored event (evidence-format dict)."""
     values = {}
     for k in AE_PARTS:
@@ -1256,11 +1293,11 @@ def ae_form_values(event: dict[str, Any], index: int | None = None) -> dict[str,
         values[k] = ("yes" if v else "no") if isinstance(v, bool) else _text(v)
     values["source"] = "; ".join(map(str, event.get("from", [])))
     form = blank_outcome_form(0)
-    form.update(values=values, index=index)
+    form["values"], form["index"] = values, index
     return form
 
 
-def ae_from_form(form: Any) -> dict[str, Any]:
+def ae_from_form(form: FormFields) -> JSONDict:
     """The adverse event the form describes (blank parts left out, `source` split at ';');
     yes/no are read as booleans by the evidence model."""
     return form_parts(form, AE_PARTS)

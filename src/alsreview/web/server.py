@@ -42,6 +42,9 @@ def exposure_warning(host: str, *, tls: bool, behind_proxy: bool) -> str | None:
 
 #: The environment variable through which `serve` tells each worker process what to open.
 CONFIG_ENV = "ALSREVIEW_SERVE_CONFIG"
+#: With several workers, a keep-alive connection is closed after this many requests so
+#: that busy clients spread over the workers (`alsreview.web.app._SpreadConnections`).
+REQUESTS_PER_CONNECTION = 25
 
 
 def default_workers() -> int:
@@ -67,7 +70,10 @@ def app_from_environment() -> FastAPI:
     config = json.loads(os.environ[CONFIG_ENV])
     project = Project.open(config["project"])
     project_ranker(project)  # not on the first reviewers' requests (a few seconds)
-    return create_app(project, secure_cookies=config["secure_cookies"])
+    spread = REQUESTS_PER_CONNECTION if config.get("workers", 1) > 1 else None
+    return create_app(
+        project, secure_cookies=config["secure_cookies"], requests_per_connection=spread
+    )
 
 
 def serve(
@@ -100,7 +106,11 @@ def serve(
         warn(message)
     Project.open(project_dir).close()  # a bad folder or database fails here, in the parent
     os.environ[CONFIG_ENV] = json.dumps(
-        {"project": str(Path(project_dir).resolve()), "secure_cookies": tls or behind_proxy}
+        {
+            "project": str(Path(project_dir).resolve()),
+            "secure_cookies": tls or behind_proxy,
+            "workers": n,
+        }
     )
     uvicorn.run(
         "alsreview.web.server:app_from_environment",
