@@ -114,6 +114,7 @@ def test_appraisal_side_by_side_and_adopt(dual, login):
     # JBI rule of the 2022 review (001_*): no "no" = low risk, one to three "no" = moderate
     assert "<td><strong>low</strong>" in page and "<td><strong>moderate</strong>" in page
     assert "differ: rita yes · ravi no" in page
+    assert "<legend>Item 3</legend>" in page  # JBI: the items are the domains
     assert olivia.get("/consensus/appraisal/r1?tool=rob2").status_code == 404
     r = olivia.post("/consensus/appraisal/r1/adopt", data={"tool": "jbi-quasi", "adopt": "ravi"},
                     follow_redirects=False)  # fmt: skip

@@ -249,7 +249,10 @@ def side_by_side(inst: Instrument, rows: list[StoredAppraisal]) -> Context:
         "filled": filled,
         "agreed": agreed,
         "differ": sorted(k for k in keys if k not in agreed),
-    }
+        # JBI: the items are the domains (the legend would repeat the question)
+        "items": {d.id for d in inst.domains if type(d.variant(effect).algorithm).__name__
+                  == "AnswerOf"},
+    }  # fmt: skip
 
 
 def appraisal_page(
