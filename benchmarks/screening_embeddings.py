@@ -20,6 +20,10 @@ Variants (no per-data-set tuning: one setting for every set):
   stack:A    one SVM on [tfidf | A * embedding] (both blocks have unit-norm rows)
   fuse:B     two SVMs (tfidf; embedding), decision values z-scored over all records and
              added as z_tfidf + B * z_embedding
+  emb-ridge  weighted ridge regression (targets +-1, lambda 1, same sample weights) on the
+             embeddings alone, from per-class sums of x x^T kept up to date as records are
+             labelled (a 385 x 385 solve per refit instead of an SVM fit)
+  fridge:B   the tfidf SVM and emb-ridge, z-scored and added as in fuse:B
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from alsreview.records.labelled import read_labelled_csv  # noqa: E402
+from alsreview.screening.embeddings import zscore  # noqa: E402
 from alsreview.screening.ranking import Ranker, record_text  # noqa: E402
 from alsreview.screening.simulate import choose_priors, simulate  # noqa: E402
 from screening_vs_asreview import DATA, score  # noqa: E402
@@ -91,12 +96,24 @@ class EmbeddingRanker(Ranker):
             clf = LogisticRegression(C=1.0, max_iter=200)
             clf.fit(self.E[rows], target, sample_weight=w)
             return self.E @ clf.coef_.ravel() + clf.intercept_[0], "model"
-        if self.kind == "fuse":
+        if self.kind in ("fuse", "fridge"):
             s1, _ = super().scores(idx, y)
-            s2 = _svm_scores(self.E, rows, target, w)
-            z = [(s - s.mean()) / (s.std() or 1.0) for s in (s1, s2)]
-            return z[0] + self.arg * z[1], "model"
+            if self.kind == "fuse":
+                s2 = _svm_scores(self.E, rows, target, w)
+            else:
+                s2 = self.ridge_scores(idx, y)
+            return zscore(s1) + self.arg * zscore(s2), "model"
+        if self.kind == "emb-ridge":
+            return self.ridge_scores(idx, y), "model"
         raise ValueError(f"unknown variant {self.variant}")
+
+    def ridge_scores(self, idx: np.ndarray, y: np.ndarray) -> np.ndarray:
+        from alsreview.screening.embeddings import RidgeScorer
+        from alsreview.screening.ranking import POSITIVE_WEIGHT
+
+        if not hasattr(self, "_ridge"):
+            self._ridge = RidgeScorer(self.E, lam=1.0)
+        return self._ridge.scores(idx, y, POSITIVE_WEIGHT)
 
 
 def embeddings_for(texts: list[str], embedder: str, max_tokens: int) -> tuple[np.ndarray, float]:

@@ -127,3 +127,37 @@ def test_safetensors_reader_gives_the_models_shapes():
     assert sum(1 for k in w if k.endswith("attention.self.query.weight")) == 6
     with pytest.raises(em.EmbeddingUnavailable, match="truncated"):
         em.read_safetensors(b"\x01")
+
+
+def test_ridge_scorer_equals_weighted_ridge_and_stays_exact_when_updated():
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(3)
+    E = rng.normal(size=(60, 8))
+    y_all = (E[:, 0] + 0.5 * rng.normal(size=60) > 0.8).astype(int)
+    order = rng.permutation(60)
+    scorer = em.RidgeScorer(E, lam=1.0)
+    for k in (10, 11, 25, 40):  # growing labelled sets, as in screening
+        idx = order[:k]
+        y = y_all[idx]
+        if len(set(y.tolist())) < 2:
+            continue
+        n1, n0 = y.sum(), len(y) - y.sum()
+        w = np.where(y == 1, 1.0, n1 / (10.0 * n0))
+        w *= len(y) / w.sum()
+        ref = Ridge(alpha=1.0).fit(E[idx], 2 * y - 1, sample_weight=w)
+        beta = scorer.coef(idx, y, positive_weight=10.0)
+        np.testing.assert_allclose(beta[:-1], ref.coef_, atol=1e-8)
+        assert beta[-1] == pytest.approx(ref.intercept_, abs=1e-8)
+        np.testing.assert_allclose(scorer.scores(idx, y, 10.0), ref.predict(E), atol=1e-8)
+    # a changed label and a withdrawn record: same as a fresh scorer
+    idx, y = order[:30], y_all[order[:30]].copy()
+    y[0] = 1 - y[0]
+    fresh = em.RidgeScorer(E).coef(idx[1:], y[1:], 10.0)
+    scorer.coef(idx, y, 10.0)
+    np.testing.assert_allclose(scorer.coef(idx[1:], y[1:], 10.0), fresh, atol=1e-10)
+    with pytest.raises(ValueError, match="included and excluded"):
+        scorer.coef(idx[:3], np.zeros(3, dtype=int), 10.0)
+    z = em.zscore(np.array([1.0, 2.0, 3.0]))
+    assert z.mean() == pytest.approx(0) and z.std() == pytest.approx(1)
+    assert (em.zscore(np.ones(4)) == 0).all()

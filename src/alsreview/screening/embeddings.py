@@ -365,3 +365,73 @@ def embed_texts(
     if not keys:
         return np.zeros((0, DIM), dtype=np.float32)
     return np.stack([known[k] for k in keys]).astype(np.float32)
+
+
+def zscore(s: np.ndarray) -> np.ndarray:
+    """(s - mean) / standard deviation (1 if the scores are constant)."""
+    sd = float(s.std())
+    return (s - s.mean()) / (sd if sd > 0 else 1.0)
+
+
+class RidgeScorer:
+    """Weighted ridge regression (least-squares classifier) on a fixed dense block E (n, d):
+
+        beta = argmin  sum_i w_i (t_i - z_i . beta)^2 + lam * |beta without intercept|^2,
+
+    z_i = [e_i, 1], t_i = +1 included / -1 excluded, w_i = 1 for an included record and
+    n1 / (positive_weight * n0) for an excluded one, scaled to sum to n1 + n0 (the weights
+    of `ranking.Ranker`).  The normal equations need only per-class sums of z z^T and z,
+    which are updated as records are labelled, so a refit is one (d+1) x (d+1) solve
+    whatever the number of labelled records; a changed or withdrawn label rebuilds them."""
+
+    def __init__(self, E: np.ndarray, lam: float = 1.0) -> None:
+        self.Z = np.hstack([np.asarray(E, dtype=np.float64), np.ones((len(E), 1))])
+        self.lam = float(lam)
+        self._reset()
+
+    def _reset(self) -> None:
+        d = self.Z.shape[1]
+        self.label = np.full(len(self.Z), -1)
+        self.S = np.zeros((2, d, d))
+        self.m = np.zeros((2, d))
+
+    def _update(self, idx: np.ndarray, y: np.ndarray) -> None:
+        known = self.label >= 0
+        listed = np.zeros(len(self.Z), dtype=bool)
+        listed[idx] = True
+        if (known & ~listed).any() or (self.label[idx][known[idx]] != y[known[idx]]).any():
+            self._reset()
+            known = self.label >= 0
+        new = ~known[idx]
+        for c in (0, 1):
+            rows = idx[new & (y == c)]
+            if len(rows):
+                z = self.Z[rows]
+                self.S[c] += z.T @ z
+                self.m[c] += z.sum(0)
+        self.label[idx] = y
+
+    def coef(self, labelled: Sequence[int] | np.ndarray, labels: Sequence[int] | np.ndarray,
+             positive_weight: float) -> np.ndarray:  # fmt: skip
+        """beta (d + 1, the intercept last) for these (index, 0/1 label) pairs (both
+        classes needed)."""
+        idx = np.asarray(labelled, dtype=int)
+        y = np.asarray(labels, dtype=int)
+        n1, n0 = int(y.sum()), int(len(y) - y.sum())
+        if n1 == 0 or n0 == 0:
+            raise ValueError("the ridge model needs included and excluded records")
+        if len(set(idx.tolist())) != len(idx):
+            raise ValueError("a record is labelled twice")
+        self._update(idx, y)
+        w1, w0 = 1.0, n1 / (positive_weight * n0)
+        scale = (n1 + n0) / (w1 * n1 + w0 * n0)
+        A = scale * (w1 * self.S[1] + w0 * self.S[0])
+        d = len(A) - 1
+        A[np.arange(d), np.arange(d)] += self.lam
+        A[d, d] += 1e-9  # the intercept is not penalised
+        return np.linalg.solve(A, scale * (w1 * self.m[1] - w0 * self.m[0]))
+
+    def scores(self, labelled: Sequence[int] | np.ndarray, labels: Sequence[int] | np.ndarray,
+               positive_weight: float) -> np.ndarray:  # fmt: skip
+        """z_i . beta for every record."""
+        return self.Z @ self.coef(labelled, labels, positive_weight)
