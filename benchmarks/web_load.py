@@ -22,8 +22,11 @@ labels) -> POST /api/decisions (the data set's label as the decision):
 
 Afterwards every 201 is checked against the store: no decision lost, none duplicated.
 Measured: p50/p95/max latency of both calls as the client sees them, decisions per
-second, the server processes' CPU time per decision cycle (next + post, HTTP included,
-from /proc), and, in this process without HTTP, the CPU time of one `next_record` and one
+second, CPU time per decision cycle (next + post, from /proc) of the server processes
+(HTTP included), of the PostgreSQL backends serving the benchmark's database and of this
+client process, the reviewers' connections per server worker (sampled once, mid-run:
+`serve` closes a keep-alive connection every 25 requests so that they spread), and, in
+this process without HTTP, the CPU time of one `next_record` and one
 `decide` on the same store after the run.  The machine's 1-minute load average is printed
 at the start and end of each run: other work on the machine inflates every latency.
 Targets (issue 14): p95 under 100 ms for posting a decision, under 200 ms for the next
