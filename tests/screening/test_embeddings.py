@@ -161,3 +161,17 @@ def test_ridge_scorer_equals_weighted_ridge_and_stays_exact_when_updated():
     z = em.zscore(np.array([1.0, 2.0, 3.0]))
     assert z.mean() == pytest.approx(0) and z.std() == pytest.approx(1)
     assert (em.zscore(np.ones(4)) == 0).all()
+
+
+def test_cached_embeddings_never_computes(tmp_path, model):
+    texts = ["Stem cells for ALS.", "Riluzole survival."]
+    assert em.cached_embeddings(texts, cache_dir=tmp_path) is None  # empty cache
+    first = em.embed_texts(texts, cache_dir=tmp_path, model=model)
+    np.testing.assert_array_equal(
+        em.cached_embeddings(texts[::-1], cache_dir=tmp_path), first[::-1]
+    )
+    # one text not cached: None, and nothing is added to the cache
+    assert em.cached_embeddings([*texts, "Edaravone."], cache_dir=tmp_path) is None
+    assert em.cached_embeddings(["Edaravone."], cache_dir=tmp_path) is None
+    # another truncation is another cache
+    assert em.cached_embeddings(texts, cache_dir=tmp_path, max_tokens=64) is None

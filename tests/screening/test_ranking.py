@@ -99,3 +99,33 @@ def test_dense_block_joins_the_features_and_is_checked(antihistamines):
     assert src == "model" and s[y == 1].min() > s[y == 0].max()
     # before both classes are known the query still ranks (its dense part is zero)
     assert r.scores([], [])[1] == "protocol"
+
+
+def test_embedding_ridge_is_fused_by_z_scores(antihistamines):
+    from alsreview.errors import ValidationError
+    from alsreview.screening.embeddings import RidgeScorer
+
+    texts, y = antihistamines
+    inc, exc = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    screened = np.concatenate([inc[:2], exc[:20]])
+    with pytest.raises(ValidationError, match="one row per text"):
+        Ranker(texts, embeddings=np.zeros((3, 8)))
+    rng = np.random.default_rng(0)
+    E = rng.normal(size=(len(texts), 16))
+    fused = Ranker(texts, embeddings=E, embedding_weight=0.7)
+    s, src = fused.scores(screened, y[screened])
+    assert src == "model" and "ridge-16d" in fused.name
+    text, _ = Ranker(texts).scores(screened, y[screened])
+    ridge = RidgeScorer(E).scores(screened, y[screened], POSITIVE_WEIGHT)
+    expected = (text - text.mean()) / text.std() + 0.7 * (ridge - ridge.mean()) / ridge.std()
+    np.testing.assert_allclose(s, expected, atol=1e-9)
+    # z-scored, so neither model's scale decides: the fused scores have mean 0
+    assert abs(s.mean()) < 1e-9
+    # an embedding that encodes the label outranks the text for every unscreened record
+    oracle = np.column_stack([y, 1 - y]).astype(float)
+    s2, _ = Ranker(texts, embeddings=oracle, embedding_weight=50.0).scores(screened, y[screened])
+    todo = np.setdiff1d(np.arange(len(y)), screened)
+    assert s2[todo][y[todo] == 1].min() > s2[todo][y[todo] == 0].max()
+    # weight 0 is the text model alone
+    s3, _ = Ranker(texts, embeddings=E, embedding_weight=0.0).scores(screened, y[screened])
+    np.testing.assert_array_equal(s3, text)

@@ -248,3 +248,28 @@ def test_rayyan_exclusion_reasons_map_to_the_protocols_codes(capsys, tmp_path, m
     reasons = [("animal", "Animal study only"), ("review", "Literature review")]
     assert map_reason(" literature   REVIEW. ", reasons) == "review"
     assert map_reason("animal studies", reasons) is None
+
+
+def test_default_embeddings_computed_cached_or_explained(monkeypatch, tmp_path, capsys, small_set):
+    from alsreview.screening import embeddings as em
+    from alsreview.screening import ranking
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    texts = ["Stem cells for ALS.", "Riluzole survival.", ""]
+    monkeypatch.setattr(ranking, "EMBEDDING_WEIGHT", 0.0)
+    assert ranking.default_embeddings(texts) == (None, "the default model does not use embeddings")
+    monkeypatch.setattr(ranking, "EMBEDDING_WEIGHT", 0.5)
+    # the web app's path: nothing cached yet, nothing computed
+    emb, why = ranking.default_embeddings(texts, compute=False)
+    assert emb is None and "no cached embedding" in why
+    emb, why = ranking.default_embeddings(texts)
+    assert why == "" and emb is not None and emb.shape == (3, em.DIM)
+    np.testing.assert_allclose(np.linalg.norm(emb[:2], axis=1), 1.0, atol=1e-5)
+    cached, _ = ranking.default_embeddings(texts, compute=False)
+    np.testing.assert_array_equal(cached, emb)
+    # no model package: the simulation runs on TF-IDF and the CLI says why; JSON unchanged
+    monkeypatch.setattr(em, "model_available", lambda: False)
+    code, out, err = run(capsys, "simulate", str(small_set), "--seed", "1", "--json")
+    assert code == 0 and tuple(json.loads(out)) == JSON_KEYS
+    assert "warning: the sentence-embedding model is not installed" in err
+    assert "ridge" not in simulate_file(str(small_set), seed=1).model

@@ -161,6 +161,8 @@ def register(app: typer.Typer) -> None:
         from alsreview.screening.simulate import simulate_file
 
         result = simulate_file(str(file), seed=seed)
+        for note in result.notes:
+            typer.echo(f"warning: {note}", err=True)
         if plot is not None:
             from alsreview.report.screening import write_recall_plot
 

