@@ -24,6 +24,7 @@ Variants (no per-data-set tuning: one setting for every set):
              embeddings alone, from per-class sums of x x^T kept up to date as records are
              labelled (a 385 x 385 solve per refit instead of an SVM fit)
   fridge:B   the tfidf SVM and emb-ridge, z-scored and added as in fuse:B
+`--option name=value` passes keyword options to `Ranker` (e.g. neighbour_weight=0.5).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from alsreview.records.labelled import read_labelled_csv  # noqa: E402
 from alsreview.screening.embeddings import zscore  # noqa: E402
 from alsreview.screening.ranking import Ranker, record_text  # noqa: E402
 from alsreview.screening.simulate import choose_priors, simulate  # noqa: E402
-from screening_vs_asreview import DATA, score  # noqa: E402
+from screening_vs_asreview import DATA, parse_options, score  # noqa: E402
 
 
 def _svm_scores(X: Any, rows: np.ndarray, target: np.ndarray, w: np.ndarray, C: float = 0.1):
@@ -69,11 +70,17 @@ class EmbeddingRanker(Ranker):
     """`Ranker` with an embedding block: alone, stacked, or a second model's fused score."""
 
     def __init__(
-        self, texts: list[str], *, query: str | None = None, emb: np.ndarray, variant: str
+        self,
+        texts: list[str],
+        *,
+        query: str | None = None,
+        emb: np.ndarray,
+        variant: str,
+        **options: Any,
     ) -> None:
         from scipy import sparse
 
-        super().__init__(texts, query=query)
+        super().__init__(texts, query=query, **options)
         self.variant = variant
         self.E = np.asarray(emb, dtype=np.float64)
         kind, _, arg = variant.partition(":")
@@ -130,7 +137,9 @@ def embeddings_for(texts: list[str], embedder: str, max_tokens: int) -> tuple[np
     return e, time.process_time() - cpu
 
 
-def run_one(path: str, seed: int, variant: str, embedder: str, max_tokens: int) -> dict[str, Any]:
+def run_one(
+    path: str, seed: int, variant: str, embedder: str, max_tokens: int, options: dict[str, Any]
+) -> dict[str, Any]:
     data = read_labelled_csv(path)
     texts = [record_text(r) for r in data.records]
     emb, emb_cpu = embeddings_for(texts, embedder, max_tokens)
@@ -138,7 +147,7 @@ def run_one(path: str, seed: int, variant: str, embedder: str, max_tokens: int) 
     priors = list(choose_priors(y, seed))
 
     def factory(t: list[str], query: str | None = None) -> Ranker:
-        return EmbeddingRanker(t, query=query, emb=emb, variant=variant)
+        return EmbeddingRanker(t, query=query, emb=emb, variant=variant, **options)
 
     cpu = time.process_time()
     res = simulate(texts, data.labels, priors=priors, seed=seed, ranker_factory=factory)
@@ -147,7 +156,7 @@ def run_one(path: str, seed: int, variant: str, embedder: str, max_tokens: int) 
     return {
         "set": Path(path).stem,
         "seed": seed,
-        "variant": variant,
+        "variant": variant + "".join(f"+{k}={v}" for k, v in options.items()),
         "embedder": f"{embedder}-t{max_tokens}",
         "wss95": w,
         "recall_at_10": r10,
@@ -168,7 +177,9 @@ def main() -> None:
     ap.add_argument("--max-tokens", type=int, default=128)
     ap.add_argument("--variants", nargs="+", default=["tfidf", "emb-svm", "stack:1", "fuse:1"])
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--option", nargs="*", default=[], help="Ranker keyword options")
     args = ap.parse_args()
+    options = parse_options(args.option)
     print(
         f"start {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average "
         f"{os.getloadavg()[0]:.1f}; {args.embedder}, max_tokens {args.max_tokens}; "
@@ -198,7 +209,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(args.workers) as ex:
         futs = {
-            ex.submit(run_one, p, s, v, args.embedder, args.max_tokens): (p, s, v)
+            ex.submit(run_one, p, s, v, args.embedder, args.max_tokens, options): (p, s, v)
             for _, p, s, v in jobs
         }
         for fut in as_completed(futs):
@@ -220,7 +231,9 @@ def main() -> None:
         f"{'variant':12s} runs  WSS@95 (ASReview)  recall@10% (ASReview)  CPU s/sim  "
         "per-set WSS@95 minus ASReview (points)"
     )
+    suffix = "".join(f"+{k}={v}" for k, v in options.items())
     for v in args.variants:
+        v = v + suffix
         sel = sorted((r for r in rows if r["variant"] == v), key=lambda r: (r["set"], r["seed"]))
         m = {k: np.mean([r[k] for r in sel]) for k in ("wss95", "recall_at_10", "cpu_seconds")}
         a = {k: np.mean([r["asreview"][k] for r in sel]) for k in ("wss95", "recall_at_10")}

@@ -324,8 +324,12 @@ def cache_root() -> Path:
 
 def _model_digest() -> str:
     """A short digest of the packaged weights: a different model never hits the cache."""
-    data = _model_files(str(model_zip()))["model.safetensors"]
-    return hashlib.sha256(data).hexdigest()[:16]
+    return _digest(str(model_zip()))
+
+
+@lru_cache(maxsize=1)
+def _digest(path: str) -> str:
+    return hashlib.sha256(_model_files(path)["model.safetensors"]).hexdigest()[:16]
 
 
 def text_key(text: str) -> str:
