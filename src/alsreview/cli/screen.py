@@ -6,6 +6,7 @@
     alsreview unblind STAGE                            owner only
     alsreview decisions import FILE [--stage S] [--reviewer NAME]
     alsreview simulate FILE.csv --seed S [--json] [--plot FILE.svg]
+    alsreview embed                                    sentence embeddings for the ranking
 
 Reviewer names default to $ALSREVIEW_USER, else the login name.
 """
@@ -149,6 +150,26 @@ def register(app: typer.Typer) -> None:
         for warning in result.warnings:
             typer.echo(f"warning: {warning}", err=True)
         typer.echo(result.summary())
+
+    @app.command("embed")
+    def embed_command(project: Path = PROJECT) -> None:
+        """Compute the sentence embeddings the ranking fuses, once per record (cached).
+
+        Run it after an import, as the user that runs `alsreview serve`: the web app ranks
+        with TF-IDF only until every record has a cached embedding, and never embeds."""
+        import time
+
+        from alsreview.screening.ranking import embed_project
+        from alsreview.store import Project
+
+        t0 = time.process_time()
+        with Project.open(project) as p:
+            n, new = embed_project(p)
+        cpu = time.process_time() - t0
+        if new:
+            typer.echo(f"embedded {new} new texts of {n} records ({cpu:.1f} CPU s); cached")
+        else:
+            typer.echo(f"all {n} records already had a cached embedding")
 
     @app.command("simulate")
     def simulate_command(

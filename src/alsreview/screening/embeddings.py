@@ -336,6 +336,19 @@ def text_key(text: str) -> str:
     return hashlib.sha256((text or "").encode("utf-8")).hexdigest()
 
 
+def cache_file(max_tokens: int = MAX_TOKENS, cache_dir: Path | None = None) -> Path:
+    """The disk cache of one (model weights, max_tokens): an .npz of text hashes, vectors."""
+    return _cache_file(max_tokens, cache_dir)
+
+
+def missing_texts(
+    texts: Sequence[str], *, max_tokens: int = MAX_TOKENS, cache_dir: Path | None = None
+) -> int:
+    """How many distinct texts `embed_texts` would have to compute (not in the cache)."""
+    known = _read_cache(_cache_file(max_tokens, cache_dir))
+    return len({k for k in map(text_key, texts) if k not in known})
+
+
 def _cache_file(max_tokens: int, cache_dir: Path | None) -> Path:
     """The disk cache of one (model weights, max_tokens): an .npz of text hashes, vectors."""
     root = (cache_dir or cache_root()) / "embeddings"

@@ -326,7 +326,12 @@ def project_ranker(project: Project) -> tuple[list[int], Ranker]:
     key = (project.engine.url.render_as_string(hide_password=True), int(n), int(top or 0), query)
     with _LOCK:
         hit = _CACHE.get(key)
-    if hit is not None:
+    if hit is not None and hit[1].ridge is not None:
+        return hit
+    # a ranker built without embeddings is rebuilt once the embedding cache has changed
+    # (e.g. `alsreview embed` ran): one stat() per call until then
+    stamp = _embedding_cache_stamp()
+    if hit is not None and _STAMPS.get(key) == stamp:
         return hit
     records = project.records(primary_only=True)
     ids = [rid for rid, _ in records]
@@ -335,8 +340,40 @@ def project_ranker(project: Project) -> tuple[list[int], Ranker]:
     ranker = Ranker(texts, query=query or None, embeddings=emb)
     with _LOCK:
         _CACHE.clear()  # one project's features at a time keeps memory bounded
+        _STAMPS.clear()
         _CACHE[key] = (ids, ranker)
+        _STAMPS[key] = stamp
     return ids, ranker
+
+
+_STAMPS: dict[tuple[str, int, int, str], float | None] = {}
+
+
+def _embedding_cache_stamp() -> float | None:
+    """Modification time of the default model's embedding cache (None: none, or no model)."""
+    if not EMBEDDING_WEIGHT:
+        return None
+    from alsreview.screening import embeddings as em
+
+    try:
+        return em.cache_file(EMBEDDING_MAX_TOKENS).stat().st_mtime
+    except (OSError, em.EmbeddingUnavailable):
+        return None
+
+
+def embed_project(project: Project) -> tuple[int, int]:
+    """Compute and cache the default model's sentence embeddings of every primary record of
+    a project; return (records, texts newly embedded).  The web app's ranking fuses them
+    only when every record is cached (`project_ranker`), and never computes them itself.
+    Raises `embeddings.EmbeddingUnavailable` when the model package is not installed."""
+    from alsreview.screening import embeddings as em
+
+    if not em.model_available():
+        raise em.EmbeddingUnavailable("the sentence-embedding model")
+    texts = [record_text(r) for _, r in project.records(primary_only=True)]
+    missing = em.missing_texts(texts, max_tokens=EMBEDDING_MAX_TOKENS)
+    em.embed_texts(texts, max_tokens=EMBEDDING_MAX_TOKENS)
+    return len(texts), missing
 
 
 class _Scores(Mapping[int, float]):
