@@ -35,3 +35,29 @@ def test_serve_refuses_half_a_tls_configuration(tmp_path):
         timeout=60,
     )
     assert done.returncode == 1 and "--tls-key" in done.stderr
+
+
+def test_a_worker_runs_its_ranking_on_one_blas_thread():
+    """Workers are one per core; BLAS threads in each would spin against the others
+    (measured in BENCHMARKS.md). In a fresh process with numpy's BLAS loaded, the worker's
+    setup leaves every BLAS/OpenMP pool at one thread."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, numpy\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from alsreview.web.server import one_blas_thread\n"
+        "before = [p['num_threads'] for p in threadpool_info()]\n"
+        "one_blas_thread()\n"
+        "print(json.dumps([before, [p['num_threads'] for p in threadpool_info()]]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    before, after = json.loads(out.stdout)
+    assert after and set(after) == {1}
+    assert before  # numpy's BLAS was loaded and seen

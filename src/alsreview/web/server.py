@@ -60,6 +60,22 @@ def default_workers() -> int:
     return max(1, min(cores, 4))
 
 
+#: Thread-pool variables of BLAS/OpenMP that `serve` sets (unless given) for its workers.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread() -> None:
+    """One BLAS/OpenMP thread in this worker process.
+
+    The workers are already one per core and a request holds the interpreter lock; BLAS
+    threads of the ranking's dense steps (the embeddings' ridge model) would only spin
+    against the other workers: measured (BENCHMARKS.md, web load with embeddings) 105 ms of
+    server CPU per decision with OpenBLAS's default threads, 21 ms with one."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
 def app_from_environment() -> FastAPI:
     """The app of one worker process (uvicorn's factory): opens the project named in
     `CONFIG_ENV` and builds the ranking's text features before the first request."""
@@ -67,6 +83,7 @@ def app_from_environment() -> FastAPI:
     from alsreview.store import Project
     from alsreview.web.app import create_app
 
+    one_blas_thread()
     config = json.loads(os.environ[CONFIG_ENV])
     project = Project.open(config["project"])
     project_ranker(project)  # not on the first reviewers' requests (a few seconds)
@@ -105,6 +122,8 @@ def serve(
     if message:
         warn(message)
     Project.open(project_dir).close()  # a bad folder or database fails here, in the parent
+    for name in BLAS_THREAD_VARIABLES:  # spawned workers start with one BLAS thread
+        os.environ.setdefault(name, "1")
     os.environ[CONFIG_ENV] = json.dumps(
         {
             "project": str(Path(project_dir).resolve()),
