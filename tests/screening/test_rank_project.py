@@ -43,20 +43,26 @@ def test_rank_project_agrees_with_rank(tmp_path):
         assert rank_project(p, [999, *ids[1:]], {ids[0]: 1}).order[-1] == 999
 
 
+def _three_records(path) -> Project:
+    """A new project holding three short records (titles only)."""
+    texts = ["stem cells in ALS", "riluzole survival", "neural stem cell transplantation"]
+    p = Project.create(path)
+    p.import_records(
+        [Record(title=t, source="t", source_id=str(i)) for i, t in enumerate(texts)],
+        source="t",
+        label="t",
+        dedup="none",
+    )
+    return p
+
+
 def test_project_ranker_fuses_embeddings_only_when_all_are_cached(tmp_path, monkeypatch):
     from alsreview.screening import ranking
     from alsreview.screening.embeddings import embed_texts
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(ranking, "_CACHE", {})
-    texts = ["stem cells in ALS", "riluzole survival", "neural stem cell transplantation"]
-    with Project.create(tmp_path / "p") as p:
-        p.import_records(
-            [Record(title=t, source="t", source_id=str(i)) for i, t in enumerate(texts)],
-            source="t",
-            label="t",
-            dedup="none",
-        )
+    with _three_records(tmp_path / "p") as p:
         ids, ranker = project_ranker(p)
         assert ranker.ridge is None  # nothing cached: TF-IDF only, nothing computed
         assert not (tmp_path / "cache" / "alsreview" / "embeddings").exists()
@@ -81,14 +87,7 @@ def test_alsreview_embed_fills_the_cache_and_a_running_ranker_picks_it_up(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(ranking, "_CACHE", {})
     monkeypatch.setattr(ranking, "_STAMPS", {})
-    texts = ["stem cells in ALS", "riluzole survival", "neural stem cell transplantation"]
-    with Project.create(tmp_path / "p") as p:
-        p.import_records(
-            [Record(title=t, source="t", source_id=str(i)) for i, t in enumerate(texts)],
-            source="t",
-            label="t",
-            dedup="none",
-        )
+    with _three_records(tmp_path / "p") as p:
         _, before = project_ranker(p)
         assert before.ridge is None
         assert project_ranker(p)[1] is before  # unchanged cache: the same ranker
