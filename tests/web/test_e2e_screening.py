@@ -25,7 +25,8 @@ def screen_all(page, shots, who: str, keys: dict[str, str]) -> list[str]:
         page.locator("body").press(key)
         # expect() polls without eval (the page's CSP forbids eval)
         expect(page.locator("#rec-title, #card p.ok[data-focus]").first).not_to_have_text(title)
-        assert page.locator("#card .ok[role=status]").first.is_visible()
+        # the swap may still be settling when the old title is gone: poll, do not peek
+        expect(page.locator("#card .ok[role=status]").first).to_be_visible()
     shots(page, f"{who}_done")
     assert "Nothing left" in page.locator("#card").inner_text()
     return titles
