@@ -86,7 +86,6 @@ def test_alsreview_embed_fills_the_cache_and_a_running_ranker_picks_it_up(
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(ranking, "_CACHE", {})
-    monkeypatch.setattr(ranking, "_STAMPS", {})
     with _three_records(tmp_path / "p") as p:
         _, before = project_ranker(p)
         assert before.ridge is None

@@ -299,7 +299,8 @@ def rank(
     return Ranking([keys[i] for i in order], {k: float(s[i]) for k, i in pos.items()}, source)
 
 
-_CACHE: dict[tuple[str, int, int, str], tuple[list[int], Ranker]] = {}
+#: project key -> (record ids, ranker, embedding-cache stamp when it was built)
+_CACHE: dict[tuple[str, int, int, str], tuple[list[int], Ranker, float | None]] = {}
 _LOCK = threading.Lock()
 
 
@@ -327,12 +328,12 @@ def project_ranker(project: Project) -> tuple[list[int], Ranker]:
     with _LOCK:
         hit = _CACHE.get(key)
     if hit is not None and hit[1].ridge is not None:
-        return hit
+        return hit[0], hit[1]
     # a ranker built without embeddings is rebuilt once the embedding cache has changed
     # (e.g. `alsreview embed` ran): one stat() per call until then
     stamp = _embedding_cache_stamp()
-    if hit is not None and _STAMPS.get(key) == stamp:
-        return hit
+    if hit is not None and hit[2] == stamp:
+        return hit[0], hit[1]
     records = project.records(primary_only=True)
     ids = [rid for rid, _ in records]
     texts = [record_text(r) for _, r in records]
@@ -340,13 +341,8 @@ def project_ranker(project: Project) -> tuple[list[int], Ranker]:
     ranker = Ranker(texts, query=query or None, embeddings=emb)
     with _LOCK:
         _CACHE.clear()  # one project's features at a time keeps memory bounded
-        _STAMPS.clear()
-        _CACHE[key] = (ids, ranker)
-        _STAMPS[key] = stamp
+        _CACHE[key] = (ids, ranker, stamp)
     return ids, ranker
-
-
-_STAMPS: dict[tuple[str, int, int, str], float | None] = {}
 
 
 def _embedding_cache_stamp() -> float | None:
